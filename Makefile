@@ -1,0 +1,59 @@
+# mailgw — build, test and benchmark targets. Run `make help` for a list.
+GO        ?= go
+BIN       := bin
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -X main.version=$(VERSION)
+PROGRAMS  := mailgw mailgw-milter mailgw-relay
+STATICCHECK_VERSION := v0.8.2
+FUZZTIME  ?= 30s
+
+.PHONY: all build test lint fmt vet staticcheck bench fuzz run docs clean help
+
+all: build
+
+help:
+	@echo "build   build $(PROGRAMS) into $(BIN)/"
+	@echo "test    gofmt check, go vet and every test (what CI runs)"
+	@echo "lint    gofmt, go vet and staticcheck"
+	@echo "bench   run the benchmarks and write docs/benchmarks.md"
+	@echo "fuzz    run every fuzz target for FUZZTIME (default $(FUZZTIME))"
+	@echo "run     build and scan the sample messages with the embedded default configuration"
+	@echo "docs    regenerate docs/configuration.md from the code"
+
+build:
+	@mkdir -p $(BIN)
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ $(addprefix ./cmd/,$(PROGRAMS))
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+lint: fmt vet staticcheck
+
+test: fmt vet
+	$(GO) test -count=1 ./...
+
+bench:
+	$(GO) run ./bench/report -out docs/benchmarks.md
+
+fuzz:
+	$(GO) test ./config -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME)
+	$(GO) test ./mimetree -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME)
+	$(GO) test ./access -run='^$$' -fuzz=FuzzParseRule -fuzztime=$(FUZZTIME)
+	$(GO) test ./routing -run='^$$' -fuzz=FuzzParseRoute -fuzztime=$(FUZZTIME)
+
+run: build
+	$(BIN)/mailgw check-config
+	$(BIN)/mailgw scan --verbose testdata/samples
+
+docs:
+	$(GO) run ./cmd/mailgw config-doc > docs/configuration.md
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,33 @@
+// Command mailgw-milter is the milter front-end for Postfix (smtpd_milters) and Sendmail (INPUT_MAIL_FILTER).
+// It loads mailgw.conf and carries out the core's Decisions.
+//
+// The front-end itself is being built; today the program checks its
+// configuration with -k/--check-config, exactly as the daemon will load it.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/mailgw/mailgw/internal/daemon"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+func run(args []string, stderr io.Writer) int {
+	flags, ok := daemon.ParseFlags("mailgw-milter", args, stderr)
+	if !ok {
+		return 2
+	}
+	if _, ok := flags.Load(stderr); !ok {
+		return 1
+	}
+	if flags.CheckConfig {
+		return 0
+	}
+	fmt.Fprintln(stderr, "mailgw-milter: serving is not available in this version; only -k/--check-config is")
+	return 2
+}

@@ -1,0 +1,61 @@
+// Command mailgw is the administrator's tool: it checks configuration files
+// and runs the filtering pipeline over message files.
+//
+//	mailgw scan [--config F] [--from A] [--rcpt A]... [--ip IP] [--helo H] [--json] [--output DIR] PATH...
+//	mailgw check-config [FILE]
+//	mailgw config-doc
+//	mailgw version
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// Exit codes.
+const (
+	exitOK     = 0
+	exitFailed = 1 // a check failed: invalid configuration, a message that could not be read
+	exitUsage  = 2 // bad command line
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "scan":
+		return runScan(args[1:], stdout, stderr)
+	case "check-config", "-k", "--check-config":
+		return runCheckConfig(args[1:], stderr)
+	case "config-doc":
+		return runConfigDoc(stdout)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "mailgw", version)
+		return exitOK
+	case "help", "-h", "--help":
+		usage(stdout)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "mailgw: unknown command %q\n", args[0])
+	usage(stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage:
+  mailgw scan [--config F] [--from A] [--rcpt A]... [--ip IP] [--helo H] [--json] [--output DIR] PATH...
+  mailgw check-config [FILE]     check a configuration file (embedded default without FILE)
+  mailgw config-doc              print the configuration reference (docs/configuration.md)
+  mailgw version
+`)
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func runCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCheckConfig(t *testing.T) {
+	if code, out, errs := runCmd(t, "check-config"); code != 0 || out != "" || errs != "" {
+		t.Errorf("embedded default: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if code, out, errs := runCmd(t, "check-config", "testdata/filter.conf"); code != 0 || out+errs != "" {
+		t.Errorf("filter.conf: exit %d, %q %q", code, out, errs)
+	}
+	code, _, errs := runCmd(t, "check-config", "testdata/bad.conf")
+	if code != exitFailed {
+		t.Errorf("bad.conf: exit %d", code)
+	}
+	for _, want := range []string{"bad.conf:2:", "bad.conf:3:", "bad.conf:4:"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("bad.conf: errors lack %q:\n%s", want, errs)
+		}
+	}
+	if code, _, errs := runCmd(t, "check-config", "-o", "mailgw.policy.CheckAV=perhaps"); code != exitFailed || !strings.Contains(errs, "CheckAV") {
+		t.Errorf("-o override: exit %d, %q", code, errs)
+	}
+	if code, _, _ := runCmd(t, "check-config", "testdata/missing.conf"); code != exitFailed {
+		t.Errorf("missing file: exit %d", code)
+	}
+}
+
+func TestScanJSON(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCmd(t, "scan", "--json", "--config", "testdata/filter.conf", "--output", out, "../../testdata/samples")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want one line per message, got:\n%s", stdout)
+	}
+	var rep scanReport
+	if err := json.Unmarshal([]byte(lines[0]), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(rep.File, "attachment.eml") || len(rep.Groups) != 2 {
+		t.Fatalf("first report: %+v", rep)
+	}
+	pol, sales := rep.Groups[0], rep.Groups[1]
+	if pol.Group != "policy" || pol.Disposition != "deliver" || strings.Join(pol.Recipients, ",") != "bob@example.com" {
+		t.Errorf("policy copy: %+v", pol)
+	}
+	if sales.Group != "sales" || sales.Disposition != "block" || sales.Output != "" {
+		t.Errorf("sales copy: %+v", sales)
+	}
+	var filtered []string
+	for _, o := range pol.Objects {
+		if o.Status == "filtered" {
+			filtered = append(filtered, o.Name+"/"+o.Action)
+		}
+	}
+	if strings.Join(filtered, ",") != "setup.exe/placeholder" || pol.ASStatus != "not_checked" {
+		t.Errorf("policy objects: %+v, as %s", pol.Objects, pol.ASStatus)
+	}
+	if len(pol.Notify) != 1 || pol.Notify[0].To != "admin" {
+		t.Errorf("notify: %+v", pol.Notify)
+	}
+	golden(t, filepath.Join(out, "attachment.policy.eml"), "testdata/golden/attachment.policy.eml")
+	golden(t, filepath.Join(out, "plain.policy.eml"), "testdata/golden/plain.policy.eml")
+}
+
+func golden(t *testing.T, got, want string) {
+	t.Helper()
+	data, err := os.ReadFile(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile(want, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	exp, err := os.ReadFile(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(data, exp) {
+		t.Errorf("%s differs from %s:\n%s", got, want, data)
+	}
+}
+
+func TestScanReadable(t *testing.T) {
+	code, stdout, _ := runCmd(t, "scan", "--rcpt", "x@example.com", "../../testdata/samples/plain.eml")
+	if code != 0 || !strings.Contains(stdout, "plain.eml: group=policy rcpts=x@example.com as=not_checked") || !strings.Contains(stdout, "disposition=deliver") {
+		t.Errorf("exit %d: %s", code, stdout)
+	}
+}
+
+func TestScanErrors(t *testing.T) {
+	dir := t.TempDir()
+	noRcpt := filepath.Join(dir, "norcpt.eml")
+	if err := os.WriteFile(noRcpt, []byte("Subject: x\r\n\r\nbody\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ := runCmd(t, "scan", "--json", noRcpt)
+	if code != exitFailed || !strings.Contains(stdout, "no recipients") {
+		t.Errorf("no recipients: exit %d, %s", code, stdout)
+	}
+	if code, _, _ := runCmd(t, "scan"); code != exitUsage {
+		t.Errorf("no path: exit %d", code)
+	}
+	if code, _, _ := runCmd(t, "scan", "--ip", "nope", noRcpt); code != exitUsage {
+		t.Errorf("bad ip: exit %d", code)
+	}
+	if code, _, _ := runCmd(t, "frobnicate"); code != exitUsage {
+		t.Errorf("unknown command: exit %d", code)
+	}
+}

@@ -1,0 +1,78 @@
+// Package gateway assembles mailgw.conf from the packages that own its
+// sections and builds the core from a loaded file. It is the one place that
+// knows every section; each owning package still decodes and validates its
+// own part. Every program (mailgw, mailgw-milter, mailgw-relay) loads its
+// configuration through Load, so all of them accept exactly the same files.
+package gateway
+
+import (
+	"github.com/mailgw/mailgw/access"
+	"github.com/mailgw/mailgw/config"
+	"github.com/mailgw/mailgw/filter"
+	"github.com/mailgw/mailgw/policy"
+	"github.com/mailgw/mailgw/routing"
+	"github.com/mailgw/mailgw/service"
+)
+
+// Schema is the complete configuration language.
+func Schema() config.Schema {
+	var s config.Schema
+	s = append(s, policy.Schema()...)
+	s = append(s, service.Schema()...)
+	s = append(s, access.Schema()...)
+	s = append(s, routing.Schema()...)
+	return s
+}
+
+// Gateway is a loaded, validated configuration decoded into the structures
+// of its owning packages.
+type Gateway struct {
+	Config  *config.Config
+	Policy  *policy.Policy
+	Access  *access.Access
+	Routes  *routing.Routes
+	Service *service.Service
+}
+
+// Load reads path ("" for the embedded default), applies the overrides in
+// opts and validates everything. The error, when not nil, is a
+// config.ErrorList holding every problem found, each with file:line.
+func Load(path string, opts config.Options) (*Gateway, error) {
+	c, err := config.Load(path, Schema(), opts)
+	if err != nil {
+		return nil, err
+	}
+	return decode(c)
+}
+
+// Parse is Load for configuration text already in memory.
+func Parse(name string, data []byte, opts config.Options) (*Gateway, error) {
+	c, err := config.Parse(name, data, Schema(), opts)
+	if err != nil {
+		return nil, err
+	}
+	return decode(c)
+}
+
+func decode(c *config.Config) (*Gateway, error) {
+	var errs config.ErrorList
+	g := &Gateway{Config: c}
+	var e config.ErrorList
+	g.Policy, e = policy.FromConfig(c)
+	errs = append(errs, e...)
+	g.Access, e = access.FromConfig(c)
+	errs = append(errs, e...)
+	g.Routes, e = routing.FromConfig(c)
+	errs = append(errs, e...)
+	g.Service, e = service.FromConfig(c)
+	errs = append(errs, e...)
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// Filter builds the scanning pipeline for this configuration.
+func (g *Gateway) Filter(opts filter.Options) *filter.Filter {
+	return filter.New(g.Policy, opts)
+}

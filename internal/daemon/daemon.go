@@ -1,0 +1,51 @@
+// Package daemon holds the start-up steps the two front-end programs share:
+// their command line, configuration loading and the -k/--check-config mode.
+package daemon
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/pflag"
+
+	"github.com/mailgw/mailgw/config"
+	"github.com/mailgw/mailgw/gateway"
+)
+
+// Flags are the command-line options common to both daemons.
+type Flags struct {
+	ConfigPath  string
+	CheckConfig bool
+	Overrides   []string
+}
+
+// ParseFlags reads the common options. It returns false on a usage error,
+// which it has already reported on stderr.
+func ParseFlags(prog string, args []string, stderr io.Writer) (*Flags, bool) {
+	f := &Flags{}
+	fs := pflag.NewFlagSet(prog, pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVarP(&f.ConfigPath, "config", "c", "", "configuration file (default: the embedded default)")
+	fs.BoolVarP(&f.CheckConfig, "check-config", "k", false, "check the configuration and exit: silent and 0 when valid")
+	fs.StringArrayVarP(&f.Overrides, "set", "o", nil, "override a parameter: section.Key=value (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return nil, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", prog, fs.Arg(0))
+		return nil, false
+	}
+	return f, true
+}
+
+// Load loads the configuration named by the flags, with environment
+// overrides. Errors are printed to stderr, all of them.
+func (f *Flags) Load(stderr io.Writer) (*gateway.Gateway, bool) {
+	gw, err := gateway.Load(f.ConfigPath, config.Options{Env: os.LookupEnv, Overrides: f.Overrides})
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return nil, false
+	}
+	return gw, true
+}
