@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/mailgw/mailgw/mask"
+
 	"github.com/mailgw/mailgw/config"
 )
 
@@ -106,7 +108,7 @@ func (a *Access) IsProtected(rcpt string) bool {
 		return false
 	}
 	for _, m := range a.ProtectedDomains {
-		if MatchMask(m, domain) {
+		if mask.Match(m, domain) {
 			return true
 		}
 	}
@@ -118,7 +120,7 @@ func decide(rules []Rule, f Facts, rcpt string, def Verdict) Verdict {
 	rcpt = bare(rcpt)
 	for i := range rules {
 		r := &rules[i]
-		if r.holds(f) && MatchMask(r.Rcpt, rcpt) {
+		if r.holds(f) && mask.Match(r.Rcpt, rcpt) {
 			return Verdict{Allow: r.Allow, Matched: true, Rule: r.Text, Pos: r.Pos}
 		}
 	}

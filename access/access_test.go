@@ -11,7 +11,7 @@ import (
 	"github.com/mailgw/mailgw/config"
 )
 
-var ip = netip.MustParseAddr
+func ip(s string) netip.Addr { return netip.MustParseAddr(s) }
 
 // The guide, 5.2.3: the black list is "ConnectRule=deny for ip
 // 10.10.138.99"; every other client is still welcome.

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mailgw/mailgw/mask"
+
 	"github.com/mailgw/mailgw/config"
 )
 
@@ -132,7 +134,7 @@ func ParseDNSBL(text string) (DNSBL, error) {
 		}
 	}
 	zone = strings.TrimSpace(zone)
-	if err := CheckDomain(zone); err != nil {
+	if err := mask.CheckDomain(zone); err != nil {
 		return DNSBL{}, err
 	}
 	d := DNSBL{Zone: strings.ToLower(strings.TrimSuffix(zone, ".")), Rating: DNSBLThreshold}
@@ -160,7 +162,7 @@ func ProtectedDomains(c *config.Config) ([]string, config.ErrorList) {
 			if m == "" {
 				continue
 			}
-			if err := CheckDomainMask(m); err != nil {
+			if err := mask.CheckDomainMask(m); err != nil {
 				errs.Add(v.Pos, "ProtectedDomains: %v", err)
 				continue
 			}

@@ -33,7 +33,7 @@
 //
 // # Masks
 //
-// MatchMask is the one wildcard matcher of the program: "*" is any run of
+// Masks are matched by package mask, the one wildcard matcher of the program: "*" is any run of
 // characters, "?" one character, case is ignored, and "any" matches
 // everything. Rule masks are compared with the whole address
 // (*@example.com), ProtectedDomains masks with the domain (*.example.com).

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mailgw/mailgw/mask"
+
 	"github.com/mailgw/mailgw/config"
 )
 
@@ -143,7 +145,7 @@ func ParseRule(stage Stage, text string) (Rule, error) {
 				return r, errors.New("\"to\" must be followed by exactly one recipient mask")
 			}
 			r.Rcpt = cond[i+1]
-			if err := CheckMask(r.Rcpt); err != nil {
+			if err := mask.CheckAddress(r.Rcpt); err != nil {
 				return r, err
 			}
 			cond = cond[:i]

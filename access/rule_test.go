@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mailgw/mailgw/mask"
+
 	"github.com/mailgw/mailgw/access"
 )
 
@@ -111,7 +113,7 @@ func FuzzParseRule(f *testing.F) {
 			if err != nil {
 				continue
 			}
-			if r.Rcpt == "" || access.CheckMask(r.Rcpt) != nil {
+			if r.Rcpt == "" || mask.CheckAddress(r.Rcpt) != nil {
 				t.Fatalf("%s %q: accepted bad mask %q", stage.Param(), text, r.Rcpt)
 			}
 			if (r.Cond == access.CondNet) != r.Net.IsValid() {

@@ -158,6 +158,6 @@ type Decision struct {
 	Notify        []Notification `json:"notify"`
 	Spam
 	Objects  []Object `json:"objects"`
-	Statuses []string `json:"statuses"`       // every status of the copy, as/... and av/...
+	Statuses []string `json:"statuses"`        // every status of the copy, as/... and av/...
 	Error    string   `json:"error,omitempty"` // internal failure behind a tempfail, for the log
 }

@@ -8,9 +8,9 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
-	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"

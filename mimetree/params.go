@@ -18,6 +18,9 @@ func describe(o *Object) {
 	if !validMediaType(o.MediaType) {
 		o.MediaType = "text/plain" // RFC 2045 §5.2: absent or invalid
 	}
+	if strings.HasPrefix(o.MediaType, "multipart/") {
+		setRawBoundary(o)
+	}
 	o.Charset = strings.ToLower(strings.TrimSpace(o.Params["charset"]))
 	disp, dparams := mediaParams(h, "Content-Disposition")
 	o.Disposition = normalizeDisposition(disp)
@@ -51,7 +54,7 @@ func mediaParams(h *message.Header, key string) (string, map[string]string) {
 	if err == nil && !strings.Contains(raw, "*") {
 		return v, params
 	}
-	lv, lp := lenientParams(raw)
+	lv, lp := lenientParams(raw, true)
 	if err != nil || params == nil {
 		return lv, lp
 	}
@@ -63,11 +66,29 @@ func mediaParams(h *message.Header, key string) (string, map[string]string) {
 	return v, params
 }
 
+// setRawBoundary puts the boundary parameter back as it is written: go-message
+// decodes RFC 2047 in every parameter, but mail clients look for the
+// boundary as written, and so must the gateway or it would see other parts.
+func setRawBoundary(o *Object) {
+	ct := o.Header.Get("Content-Type")
+	_, p, err := mime.ParseMediaType(ct)
+	if err != nil {
+		_, p = lenientParams(ct, false)
+	}
+	if b := p["boundary"]; b != "" {
+		if o.Params == nil {
+			o.Params = make(map[string]string)
+		}
+		o.Params["boundary"] = b
+	}
+}
+
 // lenientParams parses "type; k=v; ..." the way tolerant MUAs do: values may
 // be unquoted with specials, quotes may be unterminated, a missing ";"
 // after the type is forgiven, the first of duplicate parameters wins, and
-// RFC 2231 continuations are stitched and decoded in any charset.
-func lenientParams(raw string) (string, map[string]string) {
+// RFC 2231 continuations are stitched and decoded in any charset. With
+// decode, RFC 2047 encoded words in values are decoded too.
+func lenientParams(raw string, decode bool) (string, map[string]string) {
 	segs := splitUnquoted(raw, ';')
 	typ := strings.TrimSpace(segs[0])
 	if i := strings.IndexAny(typ, " \t"); i >= 0 {
@@ -93,7 +114,10 @@ func lenientParams(raw string) (string, map[string]string) {
 				ext[base][n] = extPiece{v, enc}
 			}
 		} else if _, dup := params[k]; !dup {
-			params[k] = decodeWords(v)
+			if decode {
+				v = decodeWords(v)
+			}
+			params[k] = v
 		}
 	}
 	for base, pieces := range ext {

@@ -284,3 +284,48 @@ func TestLimits(t *testing.T) {
 		t.Fatalf("render with unparsed tail: %v\n%s", err, body)
 	}
 }
+
+// TestBoundaryAsWritten: a boundary that looks like an RFC 2047 word must be
+// searched as written, like mail clients do, or parts would hide.
+func TestBoundaryAsWritten(t *testing.T) {
+	raw := "Content-Type: multipart/mixed; boundary=\"=?utf-8?q?abc?=\"\r\n\r\n" +
+		"--abc\r\n\r\ndecoy\r\n--=?utf-8?q?abc?=\r\nContent-Type: application/x-msdownload\r\n\r\nMZ\r\n--=?utf-8?q?abc?=--\r\n"
+	m := Parse([]byte(raw), Limits{})
+	if got := tree(m); got != "\"\" multipart multipart/mixed\n\"1\" leaf application/x-msdownload\n" {
+		t.Fatalf("tree:\n%s", got)
+	}
+}
+
+func TestLenientParams(t *testing.T) {
+	tests := []struct {
+		raw, typ string
+		params   map[string]string
+	}{
+		{`text/plain; name="unterminated.txt`, "text/plain", map[string]string{"name": "unterminated.txt"}},
+		{`application/pdf; name=my file.pdf; name=second`, "application/pdf", map[string]string{"name": "my file.pdf"}},
+		{`text/plain; name*0*=iso-8859-1''caf%E9; name*1=".txt"`, "text/plain", map[string]string{"name": "café.txt"}},
+		{`text/plain; name*=utf-8'en'%E2%82%AC; name="fallback"`, "text/plain", map[string]string{"name": "€"}},
+		{`text/plain; name="a \"quoted\" \\ name"`, "text/plain", map[string]string{"name": `a "quoted" \ name`}},
+		{`attachment; filename==?ISO-8859-1?Q?r=E9sum=E9.doc?=`, "attachment", map[string]string{"filename": "résumé.doc"}},
+	}
+	for _, tc := range tests {
+		typ, params := lenientParams(tc.raw, true)
+		if typ != tc.typ {
+			t.Errorf("%s: type %q", tc.raw, typ)
+		}
+		for k, v := range tc.params {
+			if params[k] != v {
+				t.Errorf("%s: %s=%q, want %q", tc.raw, k, params[k], v)
+			}
+		}
+	}
+}
+
+func TestLenientDecoders(t *testing.T) {
+	if got := string(lenientBase64([]byte("SGVs bG8=\r\n!!junk!!\r\nV29y\r\nbGQ"))); got != "Hello\x8e\xe9\xe4World" {
+		t.Errorf("base64: %q", got)
+	}
+	if got := string(lenientQP([]byte("caf=E9 =\r\nsoft =ZZ bad= \nend="))); got != "caf\xe9 soft =ZZ badend" {
+		t.Errorf("qp: %q", got)
+	}
+}

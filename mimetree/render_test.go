@@ -2,6 +2,7 @@ package mimetree
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"io"
@@ -305,5 +306,58 @@ func TestRenderEditOrder(t *testing.T) {
 	b, _, _ = m.RenderBody([]Edit{{Op: Remove, Path: "2"}})
 	if !bytes.Equal(a, b) {
 		t.Error("edit inside a removed subtree changed the output")
+	}
+}
+
+// TestRenderReencodes checks edits on text leaves in each transfer
+// encoding: the content is re-encoded with the part's own encoding.
+func TestRenderReencodes(t *testing.T) {
+	uu := "begin 644 x.bin\r\n#86)C\r\n`\r\nend\r\n"
+	b64 := base64.StdEncoding.EncodeToString([]byte("Hello\r\n" + uu + "Bye\r\n"))
+	tests := []struct {
+		name, raw   string
+		edits       []Edit
+		path        string // object whose content is checked after re-parsing
+		wantContent string
+		wantCTE     string
+	}{
+		{"base64 text, uu removed, text appended",
+			"Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "\r\n",
+			[]Edit{{Op: Remove, Path: "/uu1"}, {Op: AppendText, Text: "Scanned."}}, "",
+			"Hello\r\nBye\r\nScanned.\r\n", "base64"},
+		{"append to a named part",
+			"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\none\r\n--b\r\n\r\ntwo\r\n--b--\r\n",
+			[]Edit{{Op: AppendText, Path: "2", Text: "Scanned."}}, "2",
+			"two\r\nScanned.", ""},
+		{"html without body tag, 8-bit appended to 7bit",
+			"Content-Type: text/html; charset=utf-8\r\n\r\n<p>hi</p>",
+			[]Edit{{Op: AppendText, Text: "Grüße"}}, "",
+			"<p>hi</p>\r\n<pre>Gr&#252;&#223;e</pre>\r\n", ""},
+		{"7bit ascii text receives utf-8",
+			"Content-Type: text/plain; format=flowed\r\nContent-Transfer-Encoding: 7bit\r\n\r\nhi\r\n",
+			[]Edit{{Op: AppendText, Text: "Grüße"}}, "",
+			"hi\r\nGrüße\r\n", "quoted-printable"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := Parse([]byte(tc.raw), Limits{})
+			body, top, err := m.RenderBody(tc.edits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again := Parse(fullMessage(t, m, body, top), Limits{})
+			o := again.Objects[indexOf(again, tc.path)]
+			if string(o.Content) != tc.wantContent || o.cte != tc.wantCTE || o.Err != nil {
+				t.Errorf("content %q, encoding %q, err %v\n%s", o.Content, o.cte, o.Err, body)
+			}
+		})
+	}
+	// A charset that cannot take the text gets a part of its own.
+	m := Parse([]byte("Content-Type: text/html; charset=utf-16le\r\nContent-Transfer-Encoding: base64\r\n\r\nPABwAD4A\r\n"), Limits{})
+	body, top, err := m.RenderBody([]Edit{{Op: AppendText, Text: "Scanned."}})
+	again := Parse(fullMessage(t, m, body, top), Limits{})
+	if err != nil || tree(again) != "\"\" multipart multipart/mixed\n\"1\" leaf text/html\n\"2\" leaf text/plain\n" ||
+		string(again.Objects[1].Content) != "<\x00p\x00>\x00" || string(again.Objects[2].Content) != "Scanned.\r\n" {
+		t.Errorf("utf-16 html: %v\n%s", err, tree(again))
 	}
 }

@@ -3,6 +3,8 @@ package policy
 import (
 	"path"
 	"strings"
+
+	"github.com/mailgw/mailgw/mask"
 )
 
 // SkipAV reports whether anti-virus scanning and name/MIME filtering are
@@ -41,7 +43,7 @@ func (p *Params) Filtered(name, mime string) bool {
 
 func anyMask(masks []string, s string) bool {
 	for _, m := range masks {
-		if MatchMask(m, s) {
+		if mask.Match(m, s) {
 			return true
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mailgw/mailgw/config"
+	"github.com/mailgw/mailgw/mask"
 )
 
 // Sender is what group matching knows about who sends a message.
@@ -109,8 +110,8 @@ type matcherList struct {
 }
 
 func (m *matcherList) matchAddress(addr string) bool {
-	for _, mask := range m.addrs {
-		if MatchMask(mask, addr) {
+	for _, a := range m.addrs {
+		if mask.Match(a, addr) {
 			return true
 		}
 	}
@@ -131,8 +132,8 @@ func (m *matcherList) matchSender(s Sender) bool {
 	}
 	if s.Host != "" {
 		host := strings.TrimSuffix(s.Host, ".")
-		for _, mask := range m.hosts {
-			if MatchMask(mask, host) {
+		for _, h := range m.hosts {
+			if mask.Match(h, host) {
 				return true
 			}
 		}
@@ -267,36 +268,4 @@ func maskBits(mask string, v4 bool) (int, error) {
 		return 0, fmt.Errorf("prefix length %d out of range 0–%d", bits, max)
 	}
 	return bits, nil
-}
-
-// MatchMask matches s against a mask where * stands for any run of
-// characters and ? for one, ignoring case, as in every mask of mailgw.conf.
-func MatchMask(mask, s string) bool {
-	return matchFold(strings.ToLower(mask), strings.ToLower(s))
-}
-
-// matchFold is the classic iterative wildcard match with one backtrack
-// point, linear in practice and never recursive.
-func matchFold(p, s string) bool {
-	pi, si, star, mark := 0, 0, -1, 0
-	for si < len(s) {
-		switch {
-		case pi < len(p) && (p[pi] == '?' || p[pi] == s[si]):
-			pi++
-			si++
-		case pi < len(p) && p[pi] == '*':
-			star, mark = pi, si
-			pi++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			si = mark
-		default:
-			return false
-		}
-	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
-	}
-	return pi == len(p)
 }

@@ -40,7 +40,7 @@ type Params struct {
 	AdminNotifyAddress           string
 	NotifyFromAddress            string
 	BlockReply                   *decision.Reply // nil: a blocked message is dropped without a reply
-	FailureAction                string // tempfail | accept
+	FailureAction                string          // tempfail | accept
 	// Checks lists the switches read by the anti-spam engine
 	// (SpamUseDNS, SpamCheckDNSBL, SpamHeaders*...), by canonical name.
 	Checks map[string]bool

@@ -8,31 +8,6 @@ import (
 	"github.com/mailgw/mailgw/config"
 )
 
-func TestMatchMask(t *testing.T) {
-	for _, c := range []struct {
-		mask, s string
-		want    bool
-	}{
-		{"*@*", "a@b", true},
-		{"*@*", "", false},
-		{"*", "", true},
-		{"*@example.com", "Bob@EXAMPLE.com", true},
-		{"*@example.com", "bob@sub.example.com", false},
-		{"*@*.example.com", "bob@sub.example.com", true},
-		{"us?r@x", "user@x", true},
-		{"us?r@x", "usr@x", false},
-		{"*.exe", "setup.EXE", true},
-		{"*.exe", "setup.exe.txt", false},
-		{"a*b*c", "aXXbYYc", true},
-		{"a*b*c", "aXXbYY", false},
-		{"**", "anything", true},
-	} {
-		if got := MatchMask(c.mask, c.s); got != c.want {
-			t.Errorf("MatchMask(%q, %q) = %v, want %v", c.mask, c.s, got, c.want)
-		}
-	}
-}
-
 func TestParsePrefix(t *testing.T) {
 	for _, c := range []struct{ in, want, err string }{
 		{"192.168.0.1", "192.168.0.1/32", ""},

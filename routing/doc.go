@@ -12,7 +12,7 @@
 //	ForwardRoute=MASK [IPV6]           e.g. [::1], port 25
 //	ForwardRoute=MASK [[IPV6]:PORT]    e.g. [[::1]:1025]
 //
-// MASK is compared with the whole recipient address by access.MatchMask
+// MASK is compared with the whole recipient address by mask.Match
 // ("*@example.com", "any"). HOST is a host name or an IP address. The space
 // before "[" is optional, because the guide writes both
 // "*@example.com [localhost:1025]" and "<company_mask>[localhost:1025]";

@@ -8,7 +8,8 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/mailgw/mailgw/access"
+	"github.com/mailgw/mailgw/mask"
+
 	"github.com/mailgw/mailgw/config"
 )
 
@@ -65,7 +66,7 @@ type Routes struct {
 func (r *Routes) Route(rcpt string) Route {
 	rcpt = strings.TrimSuffix(strings.TrimPrefix(rcpt, "<"), ">")
 	for _, rule := range r.Rules {
-		if access.MatchMask(rule.Mask, rcpt) {
+		if mask.Match(rule.Mask, rcpt) {
 			return rule.Route
 		}
 	}
@@ -80,26 +81,26 @@ func (r *Routes) Route(rcpt string) Route {
 // The Pos of the result is zero; the error says what is wrong, not where.
 func ParseRoute(text string) (Rule, error) {
 	text = strings.TrimSpace(text)
-	var mask, dest string
+	var m, dest string
 	if i := strings.IndexByte(text, '['); i >= 0 {
 		// The guide writes both "MASK [host:port]" and "MASK[host:port]".
-		mask, dest = strings.TrimSpace(text[:i]), text[i:]
+		m, dest = strings.TrimSpace(text[:i]), text[i:]
 	} else {
 		f := strings.Fields(text)
 		if len(f) != 2 {
 			return Rule{}, errors.New("want MASK DOMAIN, MASK [HOST] or MASK [HOST:PORT]")
 		}
-		mask, dest = f[0], f[1]
+		m, dest = f[0], f[1]
 	}
-	if mask == "" {
+	if m == "" {
 		return Rule{}, errors.New("missing recipient mask before the destination")
 	}
-	if err := access.CheckMask(mask); err != nil {
+	if err := mask.CheckAddress(m); err != nil {
 		return Rule{}, err
 	}
 	rt, err := parseDest(dest)
 	rt.Rule = text
-	return Rule{Mask: mask, Route: rt}, err
+	return Rule{Mask: m, Route: rt}, err
 }
 
 // parseDest parses what follows the mask: "[...]" or a domain.
@@ -108,7 +109,7 @@ func parseDest(dest string) (Route, error) {
 		if strings.Contains(dest, ":") {
 			return Route{}, fmt.Errorf("%q: a port needs brackets, as in [host:port]", dest)
 		}
-		if err := access.CheckDomain(dest); err != nil {
+		if err := mask.CheckDomain(dest); err != nil {
 			return Route{}, err
 		}
 		return Route{Kind: MX, Host: strings.TrimSuffix(dest, "."), Port: DefaultPort}, nil
@@ -166,7 +167,7 @@ func splitHostPort(s string) (string, int, error) {
 		return s, DefaultPort, nil
 	}
 	host, portText, hasPort := strings.Cut(s, ":")
-	if err := access.CheckDomain(host); err != nil {
+	if err := mask.CheckDomain(host); err != nil {
 		return "", 0, err
 	}
 	host = strings.TrimSuffix(host, ".")

@@ -35,7 +35,7 @@ func networkSchema() config.SectionSchema {
 		Doc:  "Where the gateway listens and how it names itself.",
 		Params: []config.Param{
 			{Name: "ListenOn", Kind: config.List, Comma: true, Default: "0.0.0.0:25",
-				Doc: "Address and port to accept SMTP connections on, `IP:PORT` (IPv6 as `[::]:25`); repeat the key for several. Only IP addresses are accepted, not host names."},
+				Doc: "Address and port to accept SMTP connections on, `IP:PORT` (IPv6 as `[::]:25`); repeat the key for several. Only IP addresses are accepted, not host names. An empty value (`ListenOn=`) means no SMTP listener, for a milter-only installation."},
 			{Name: "Hostname", Kind: config.String, Default: "localhost",
 				Doc: "Fully qualified name of this server, used in the SMTP greeting and in the DSNs and notifications it creates. " +
 					"The default `localhost` only lets the embedded default configuration run on a fresh machine; set the real name in production."},
@@ -53,16 +53,16 @@ func limitsSchema() config.SectionSchema {
 		Name: LimitsSection,
 		Doc:  "Limits on load, sizes and counts, which protect the server from overload and from mail floods.",
 		Params: []config.Param{
-			intParam("AntiviralSessions", "", 10, 1024, 10, "Number of objects the anti-virus module scans at the same time."),
-			intParam("IncomingSessions", "", 1, 1024, 100, "Number of incoming SMTP sessions served at the same time; further clients wait or are refused."),
-			intParam("OutgoingSessions", "", 1, 1024, 20, "Number of outgoing SMTP sessions (deliveries) at the same time."),
-			intParam("MaximalIncomingHops", "", 1, 100, 20, "Number of Received headers from which a message is refused as looping (for instance through a wrong routing table)."),
+			intParam("AntiviralSessions", "", 10, 1024, 10, "Largest number of objects the anti-virus module scans at the same time."),
+			intParam("IncomingSessions", "", 1, 1024, 100, "Largest number of incoming SMTP sessions served at the same time."),
+			intParam("OutgoingSessions", "", 1, 1024, 20, "Largest number of outgoing SMTP sessions (deliveries) at the same time."),
+			intParam("MaximalIncomingHops", "", 1, 100, 20, "Largest number of Received headers a message may carry; a message with more is refused as looping (for instance through a wrong routing table)."),
 			intParam("MaximalIncomingMessageSize", "KB", 64, 204800, 10240, "Largest message accepted, in kilobytes (1 KB = 1024 bytes); it must not exceed MaximalIncomingSessionSize."),
-			intParam("MaximalIncomingMessagesPerSession", "", 1, 1024, 100, "Number of messages accepted in one SMTP session."),
-			intParam("MaximalIncomingRcptsPerMessage", "", 1, 1024, 100, "Number of recipients accepted for one message; further RCPT TO commands are refused."),
+			intParam("MaximalIncomingMessagesPerSession", "", 1, 1024, 100, "Largest number of messages accepted in one SMTP session."),
+			intParam("MaximalIncomingRcptsPerMessage", "", 1, 1024, 100, "Largest number of recipients accepted for one message; further RCPT TO commands are refused."),
 			intParam("MaximalIncomingSessionSize", "KB", 64, 2048000, 10240, "Largest total size of the messages of one SMTP session, in kilobytes."),
-			intParam("MaximalIncomingSessionsPerIP", "", 1, 1024, 4, "Number of incoming sessions at the same time from one client IP address."),
-			intParam("MaximalOutgoingSessionsPerHost", "", 1, 1024, 4, "Number of outgoing sessions at the same time to one destination host."),
+			intParam("MaximalIncomingSessionsPerIP", "", 1, 1024, 4, "Largest number of incoming sessions at the same time from one client IP address."),
+			intParam("MaximalOutgoingSessionsPerHost", "", 1, 1024, 4, "Largest number of outgoing sessions at the same time to one destination host."),
 			intParam("MinimalQueueFreeSpaceSize", "MB", 0, 1000000, 0, "Free space, in megabytes, the queue's file system must keep; below it new messages are refused until space is freed. 0 turns the check off."),
 		},
 	}

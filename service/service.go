@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailgw/mailgw/mask"
+
 	"github.com/mailgw/mailgw/access"
 	"github.com/mailgw/mailgw/config"
 )
@@ -121,7 +123,7 @@ func network(c *config.Config, errs *config.ErrorList) Network {
 		Hostname:   strings.TrimSuffix(c.String(NetworkSection, "Hostname"), "."),
 		Postmaster: c.String(NetworkSection, "Postmaster"),
 	}
-	if err := access.CheckDomain(n.Hostname); err != nil {
+	if err := mask.CheckDomain(n.Hostname); err != nil {
 		errs.Add(pos(c, NetworkSection, "Hostname"), "Hostname: %v", err)
 	}
 	if err := checkAddress(n.Postmaster); err != nil {
@@ -174,7 +176,7 @@ func checkAddress(addr string) error {
 	case strings.ContainsAny(addr, " \t<>,\"()"):
 		return fmt.Errorf("%q: write a plain address local@domain, without name, quotes or brackets", addr)
 	}
-	if err := access.CheckDomain(addr[at+1:]); err != nil {
+	if err := mask.CheckDomain(addr[at+1:]); err != nil {
 		return fmt.Errorf("%q: %v", addr, err)
 	}
 	return nil

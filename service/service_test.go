@@ -170,3 +170,22 @@ func TestSchemaDocumented(t *testing.T) {
 		}
 	}
 }
+
+// The sections of the embedded default configuration that this package
+// owns decode without errors, so the daemon starts on a fresh machine.
+func TestEmbeddedDefaultSections(t *testing.T) {
+	var keep []string
+	ours := false
+	for line := range strings.Lines(string(config.DefaultFile())) {
+		if trimmed := strings.TrimSpace(line); strings.HasPrefix(trimmed, "[") {
+			_, ours = schema().Lookup(strings.Trim(trimmed, "[]"))
+		}
+		if ours {
+			keep = append(keep, line)
+		}
+	}
+	s := load(t, strings.Join(keep, ""))
+	if s.Network.Hostname == "" || s.Network.Postmaster == "" || len(s.Network.ListenOn) == 0 {
+		t.Errorf("network %+v", s.Network)
+	}
+}

@@ -1,4 +1,9 @@
-package access
+// Package mask matches the wildcard masks of mailgw.conf ("*" for any run
+// of characters, "?" for one, case ignored, "any" for everything) and checks
+// address, domain and domain-mask syntax. Every package that compares an
+// address, a host or a file name with a mask uses it, so all masks mean the
+// same thing everywhere.
+package mask
 
 import (
 	"errors"
@@ -8,7 +13,7 @@ import (
 	"unicode/utf8"
 )
 
-// MatchMask reports whether s matches mask, ignoring case. In a mask "*"
+// Match reports whether s matches mask, ignoring case. In a mask "*"
 // matches any run of characters (also none) and "?" exactly one character;
 // every other character matches itself. The mask "any" matches everything,
 // because the guide writes "any" where it means "every sender or recipient".
@@ -16,7 +21,7 @@ import (
 // Matching backtracks only to the last "*", so it takes at most
 // len(mask)*len(s) steps whatever the input: masks come from the
 // configuration but s comes from the network.
-func MatchMask(mask, s string) bool {
+func Match(mask, s string) bool {
 	if strings.EqualFold(mask, "any") {
 		return true
 	}
@@ -63,11 +68,11 @@ func foldEqual(a, b rune) bool {
 	return false
 }
 
-// CheckMask reports why mask cannot be an address mask ("*@example.com",
+// CheckAddress reports why mask cannot be an address mask ("*@example.com",
 // "user?@*", "any"), or nil. Masks are single words: a space or a control
 // character is always a mistake in the file, and angle brackets would never
 // match because addresses are compared without them.
-func CheckMask(mask string) error {
+func CheckAddress(mask string) error {
 	if mask == "" {
 		return errors.New("empty mask")
 	}

@@ -1,4 +1,4 @@
-package access_test
+package mask_test
 
 import (
 	"regexp"
@@ -6,7 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/mailgw/mailgw/access"
+	"github.com/mailgw/mailgw/mask"
 )
 
 func TestMatchMask(t *testing.T) {
@@ -38,8 +38,8 @@ func TestMatchMask(t *testing.T) {
 		{"*a*a*a*a*b", strings.Repeat("a", 200), false}, // must not take exponential time
 	}
 	for _, tt := range tests {
-		if got := access.MatchMask(tt.mask, tt.s); got != tt.want {
-			t.Errorf("MatchMask(%q, %q) = %v, want %v", tt.mask, tt.s, got, tt.want)
+		if got := mask.Match(tt.mask, tt.s); got != tt.want {
+			t.Errorf("Match(%q, %q) = %v, want %v", tt.mask, tt.s, got, tt.want)
 		}
 	}
 }
@@ -48,12 +48,12 @@ func TestCheckDomainMask(t *testing.T) {
 	good := []string{"example.com", "*.example.com", "mail?.example.com", "*.com", "my_zone.org"}
 	bad := []string{"", "*", "*.*", "?*", "any", "ANY", "*@example.com", "exa mple.com", "ex/ample.com"}
 	for _, m := range good {
-		if err := access.CheckDomainMask(m); err != nil {
+		if err := mask.CheckDomainMask(m); err != nil {
 			t.Errorf("CheckDomainMask(%q) = %v, want nil", m, err)
 		}
 	}
 	for _, m := range bad {
-		if err := access.CheckDomainMask(m); err == nil {
+		if err := mask.CheckDomainMask(m); err == nil {
 			t.Errorf("CheckDomainMask(%q) = nil, want an error", m)
 		}
 	}
@@ -63,18 +63,18 @@ func TestCheckDomain(t *testing.T) {
 	good := []string{"localhost", "example.com", "example.com.", "zen.spamhaus.org", "xn--bcher-kva.example", "10.0.0.1", "_dmarc.example.com"}
 	bad := []string{"", ".", "exa mple.com", "example..com", "-bad.com", "bad-.com", "bücher.de", strings.Repeat("a", 64) + ".com", strings.Repeat("a.", 127) + "aa"}
 	for _, d := range good {
-		if err := access.CheckDomain(d); err != nil {
+		if err := mask.CheckDomain(d); err != nil {
 			t.Errorf("CheckDomain(%q) = %v, want nil", d, err)
 		}
 	}
 	for _, d := range bad {
-		if err := access.CheckDomain(d); err == nil {
+		if err := mask.CheckDomain(d); err == nil {
 			t.Errorf("CheckDomain(%q) = nil, want an error", d)
 		}
 	}
 }
 
-// maskRegexp is an independent statement of MatchMask's meaning.
+// maskRegexp is an independent statement of Match's meaning.
 func maskRegexp(mask string) *regexp.Regexp {
 	var b strings.Builder
 	b.WriteString(`(?is)\A`)
@@ -96,12 +96,12 @@ func FuzzMatchMask(f *testing.F) {
 	f.Add("*@example.com", "John@Example.COM")
 	f.Add("a?c*", "abcdef")
 	f.Add("*a*b", "aaab")
-	f.Fuzz(func(t *testing.T, mask, s string) {
-		if !utf8.ValidString(mask) || !utf8.ValidString(s) || len(mask) > 64 || len(s) > 256 || strings.EqualFold(mask, "any") {
+	f.Fuzz(func(t *testing.T, m, s string) {
+		if !utf8.ValidString(m) || !utf8.ValidString(s) || len(m) > 64 || len(s) > 256 || strings.EqualFold(m, "any") {
 			return
 		}
-		if got, want := access.MatchMask(mask, s), maskRegexp(mask).MatchString(s); got != want {
-			t.Errorf("MatchMask(%q, %q) = %v, regexp says %v", mask, s, got, want)
+		if got, want := mask.Match(m, s), maskRegexp(m).MatchString(s); got != want {
+			t.Errorf("Match(%q, %q) = %v, regexp says %v", m, s, got, want)
 		}
 	})
 }
