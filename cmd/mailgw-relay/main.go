@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/mailgw/mailgw/gateway"
 	"github.com/mailgw/mailgw/internal/daemon"
 )
 
@@ -18,16 +19,8 @@ func main() {
 }
 
 func run(args []string, stderr io.Writer) int {
-	flags, ok := daemon.ParseFlags("mailgw-relay", args, stderr)
-	if !ok {
+	return daemon.Run("mailgw-relay", args, stderr, func(*gateway.Gateway) int {
+		fmt.Fprintln(stderr, "mailgw-relay: serving is not available in this version; only -k/--check-config is")
 		return 2
-	}
-	if _, ok := flags.Load(stderr); !ok {
-		return 1
-	}
-	if flags.CheckConfig {
-		return 0
-	}
-	fmt.Fprintln(stderr, "mailgw-relay: serving is not available in this version; only -k/--check-config is")
-	return 2
+	})
 }

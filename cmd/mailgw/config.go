@@ -18,6 +18,7 @@ func runCheckConfig(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	overrides := fs.StringArrayP("set", "o", nil, "override a parameter: section.Key=value (repeatable)")
 	if err := fs.Parse(args); err != nil {
+		fmt.Fprintln(stderr, "mailgw check-config:", err)
 		return exitUsage
 	}
 	if fs.NArg() > 1 {

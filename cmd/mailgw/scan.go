@@ -51,6 +51,7 @@ func parseScanFlags(args []string, stderr io.Writer) (*scanOpts, []string, bool)
 	fs.StringVar(&o.output, "output", "", "write each delivered group copy to this directory")
 	fs.BoolVarP(&o.verbose, "verbose", "v", false, "log every decision to stderr")
 	if err := fs.Parse(args); err != nil {
+		fmt.Fprintln(stderr, "mailgw scan:", err)
 		return nil, nil, false
 	}
 	if fs.NArg() == 0 {

@@ -30,6 +30,7 @@ func ParseFlags(prog string, args []string, stderr io.Writer) (*Flags, bool) {
 	fs.BoolVarP(&f.CheckConfig, "check-config", "k", false, "check the configuration and exit: silent and 0 when valid")
 	fs.StringArrayVarP(&f.Overrides, "set", "o", nil, "override a parameter: section.Key=value (repeatable)")
 	if err := fs.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", prog, err)
 		return nil, false
 	}
 	if fs.NArg() > 0 {
@@ -48,4 +49,22 @@ func (f *Flags) Load(stderr io.Writer) (*gateway.Gateway, bool) {
 		return nil, false
 	}
 	return gw, true
+}
+
+// Run is the start-up both daemons share: parse the flags, load the
+// configuration, stop there under -k, otherwise hand the loaded gateway to
+// serve. It returns the process exit code.
+func Run(prog string, args []string, stderr io.Writer, serve func(*gateway.Gateway) int) int {
+	flags, ok := ParseFlags(prog, args, stderr)
+	if !ok {
+		return 2
+	}
+	gw, ok := flags.Load(stderr)
+	if !ok {
+		return 1
+	}
+	if flags.CheckConfig {
+		return 0
+	}
+	return serve(gw)
 }
