@@ -47,11 +47,37 @@ func (d *Decision) Plan(m *mimetree.Message) (Plan, error) {
 		return Plan{}, fmt.Errorf("decision: rendering body: %w", err)
 	}
 	p.Body, p.BodyChanged = body, true
+	p.HeaderMods = append(p.HeaderMods, mimeFieldMods(m, top)...)
+	return p, nil
+}
+
+// mimeFieldMods makes the top-level MIME fields (MIME-Version, Content-*)
+// exactly those of top, when the body edits changed them; top is empty
+// otherwise.
+func mimeFieldMods(m *mimetree.Message, top message.Header) []Modification {
+	if top.Len() == 0 {
+		return nil
+	}
+	var mods []Modification
+	want := map[string]bool{}
 	fields := top.Fields()
 	for fields.Next() {
-		p.HeaderMods = append(p.HeaderMods, setHeader(m, fields.Key(), fields.Value())...)
+		want[strings.ToLower(fields.Key())] = true
+		mods = append(mods, setHeader(m, fields.Key(), fields.Value())...)
 	}
-	return p, nil
+	seen := map[string]bool{}
+	old := m.Header.Fields()
+	for old.Next() {
+		k := strings.ToLower(old.Key())
+		if want[k] || seen[k] || (k != "mime-version" && !strings.HasPrefix(k, "content-")) {
+			continue
+		}
+		seen[k] = true
+		for i := len(m.Header.Values(k)); i >= 1; i-- {
+			mods = append(mods, Modification{Op: HeaderDelete, Name: old.Key(), Index: i})
+		}
+	}
+	return mods
 }
 
 // setHeader returns the operations that make name have exactly one field

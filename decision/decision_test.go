@@ -62,7 +62,7 @@ func TestLFMessageKeepsLF(t *testing.T) {
 }
 
 func TestBodyEditsAndTopHeader(t *testing.T) {
-	raw := "From: a@b\r\nContent-Type: application/octet-stream; name=x.exe\r\nContent-Transfer-Encoding: base64\r\n\r\nTVqQ\r\n"
+	raw := "From: a@b\r\nContent-Type: application/octet-stream; name=x.exe\r\nContent-Disposition: attachment; filename=x.exe\r\nContent-Transfer-Encoding: base64\r\n\r\nTVqQ\r\n"
 	m := mimetree.Parse([]byte(raw), mimetree.Limits{})
 	d := &Decision{Modifications: []Modification{{Op: PartReplace, Path: m.Root.Path, Content: []byte("removed\n")}}}
 	p, err := d.Plan(m)
@@ -77,8 +77,8 @@ func TestBodyEditsAndTopHeader(t *testing.T) {
 	if re.Root.MediaType != "text/plain" || !strings.Contains(string(re.Root.Content), "removed") {
 		t.Errorf("re-parsed root %s %q from:\n%s", re.Root.MediaType, re.Root.Content, out)
 	}
-	if strings.Count(strings.ToLower(out), "content-type:") != 1 {
-		t.Errorf("want exactly one Content-Type:\n%s", out)
+	if strings.Count(strings.ToLower(out), "content-type:") != 1 || strings.Contains(out, "x.exe") || strings.Contains(out, "base64") {
+		t.Errorf("want exactly the replacement's MIME fields:\n%s", out)
 	}
 }
 

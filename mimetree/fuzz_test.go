@@ -20,6 +20,9 @@ func FuzzParse(f *testing.F) {
 		}
 		f.Add(raw)
 	}
+	for _, tc := range toleranceCases {
+		f.Add([]byte(tc.raw))
+	}
 	f.Add([]byte("Content-Type: multipart/mixed; boundary=b\n\n--b\n\n--b--"))
 	f.Add([]byte("Content-Type: message/rfc822\r\n\r\nContent-Type: text/plain\r\n\r\nbegin 644 x\r\n!80``\r\n`\r\nend\r\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
@@ -34,7 +37,8 @@ func FuzzParse(f *testing.F) {
 			if i == 40 {
 				break
 			}
-			renderAndReparse(t, m, []Edit{{Op: Remove, Path: o.Path}})
+			body := renderAndReparse(t, m, []Edit{{Op: Remove, Path: o.Path}})
+			checkSiblingsKept(t, m, o, body)
 		}
 		renderAndReparse(t, m, []Edit{{Op: AppendText, Text: "Scanned – mailgw\n<ok>"}})
 		renderAndReparse(t, m, []Edit{{Op: Replace, Path: "", Content: raw}})
@@ -45,7 +49,7 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-func renderAndReparse(t *testing.T, m *Message, edits []Edit) {
+func renderAndReparse(t *testing.T, m *Message, edits []Edit) []byte {
 	t.Helper()
 	body, top, err := m.RenderBody(edits)
 	if err != nil {
@@ -54,6 +58,22 @@ func renderAndReparse(t *testing.T, m *Message, edits []Edit) {
 	again := Parse(fullMessage(t, m, body, top), Limits{})
 	checkTree(t, again)
 	checkSpans(t, again)
+	return body
+}
+
+// checkSiblingsKept: removing a part copies its siblings byte-for-byte
+// (when they live in Raw, not in a decoded message/rfc822 body).
+func checkSiblingsKept(t *testing.T, m *Message, removed *Object, body []byte) {
+	t.Helper()
+	p := removed.Parent
+	if p == nil || p.Kind != KindMultipart || len(p.src) == 0 || &p.src[0] != &m.Raw[0] {
+		return
+	}
+	for _, c := range p.Children {
+		if c != removed && !bytes.Contains(body, c.src[c.start:c.end]) {
+			t.Fatalf("removing %q changed sibling %q", removed.Path, c.Path)
+		}
+	}
 }
 
 // checkTree verifies IDs, pre-order, parent links, depth and unique paths.

@@ -184,52 +184,55 @@ func TestText(t *testing.T) {
 	}
 }
 
+// toleranceCases are odd inputs that real mail contains; they also seed
+// FuzzParse.
+var toleranceCases = []struct {
+	name, raw, tree string
+	errs            map[string]error
+}{
+	{"no MIME-Version, unquoted boundary with =",
+		"Content-Type: multipart/mixed; boundary=----=_Part_9\r\n\r\n------=_Part_9\r\n\r\na\r\n------=_Part_9--\r\n",
+		"\"\" multipart multipart/mixed\n\"1\" leaf text/plain\n", nil},
+	{"missing semicolon and duplicate parameter",
+		"Content-Type: multipart/mixed boundary=\"b\"; boundary=\"c\"\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n",
+		"\"\" multipart multipart/mixed\n\"1\" leaf text/plain\n", nil},
+	{"trailing blanks after delimiters, empty part, preamble",
+		"Content-Type: multipart/mixed; boundary=b\n\npreamble\n--b  \n--b\t\nContent-Type: text/html\n\n<p>\n--b-- \nepilogue\n",
+		"\"\" multipart multipart/mixed\n\"1\" leaf text/plain\n\"2\" leaf text/html\n", nil},
+	{"mixed line endings",
+		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\none\n--b\n\ntwo\r\n--b--\r\n",
+		"\"\" multipart multipart/mixed\n\"1\" leaf text/plain\n\"2\" leaf text/plain\n", nil},
+	{"boundary never appears",
+		"Content-Type: multipart/mixed; boundary=b\r\n\r\nhello\r\n",
+		"\"\" leaf multipart/mixed\n", map[string]error{"": ErrNoBoundary}},
+	{"no boundary parameter",
+		"Content-Type: multipart/mixed\r\n\r\nhello\r\n",
+		"\"\" leaf multipart/mixed\n", map[string]error{"": ErrNoBoundary}},
+	{"part without blank line after its header",
+		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\nhello\r\n--b\r\n\r\nnext\r\n--b--\r\n",
+		"\"\" multipart multipart/mixed\n\"1\" leaf text/plain\n\"2\" leaf text/plain\n", map[string]error{"1": ErrMalformedHeader}},
+	{"unknown transfer encoding",
+		"Content-Transfer-Encoding: x-gzip64\r\n\r\nabc\r\n",
+		"\"\" leaf text/plain\n", map[string]error{"": ErrUnknownEncoding}},
+	{"bad quoted-printable",
+		"Content-Transfer-Encoding: quoted-printable\r\n\r\na=\x01b=41\r\n",
+		"\"\" leaf text/plain\n", map[string]error{"": ErrDecode}},
+	{"invalid content type",
+		"Content-Type: garbage\r\n\r\nx",
+		"\"\" leaf text/plain\n", nil},
+	{"uuencode without end",
+		"\r\nbegin 600 a.bin\r\n#86)C\r\nthat was all\r\n",
+		"\"\" leaf text/plain\n\"/uu1\" uuencoded application/octet-stream\n", map[string]error{"/uu1": ErrBadUUEncode}},
+	{"base64 message/rfc822",
+		"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3ViamVjdDogaGkNCg0KYm9keQ0K\r\n",
+		"\"\" message message/rfc822\n\"0\" leaf text/plain\n", nil},
+	{"header only", "Subject: x\r\n", "\"\" leaf text/plain\n", nil},
+	{"empty", "", "\"\" leaf text/plain\n", nil},
+	{"continuation first", " x: y\r\n\r\nbody", "\"\" leaf text/plain\n", map[string]error{"": ErrMalformedHeader}},
+}
+
 func TestParseTolerance(t *testing.T) {
-	tests := []struct {
-		name, raw, tree string
-		errs            map[string]error
-	}{
-		{"no MIME-Version, unquoted boundary with =",
-			"Content-Type: multipart/mixed; boundary=----=_Part_9\r\n\r\n------=_Part_9\r\n\r\na\r\n------=_Part_9--\r\n",
-			"\"\" multipart multipart/mixed\n\"1\" leaf text/plain\n", nil},
-		{"missing semicolon and duplicate parameter",
-			"Content-Type: multipart/mixed boundary=\"b\"; boundary=\"c\"\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n",
-			"\"\" multipart multipart/mixed\n\"1\" leaf text/plain\n", nil},
-		{"trailing blanks after delimiters, empty part, preamble",
-			"Content-Type: multipart/mixed; boundary=b\n\npreamble\n--b  \n--b\t\nContent-Type: text/html\n\n<p>\n--b-- \nepilogue\n",
-			"\"\" multipart multipart/mixed\n\"1\" leaf text/plain\n\"2\" leaf text/html\n", nil},
-		{"mixed line endings",
-			"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\none\n--b\n\ntwo\r\n--b--\r\n",
-			"\"\" multipart multipart/mixed\n\"1\" leaf text/plain\n\"2\" leaf text/plain\n", nil},
-		{"boundary never appears",
-			"Content-Type: multipart/mixed; boundary=b\r\n\r\nhello\r\n",
-			"\"\" leaf multipart/mixed\n", map[string]error{"": ErrNoBoundary}},
-		{"no boundary parameter",
-			"Content-Type: multipart/mixed\r\n\r\nhello\r\n",
-			"\"\" leaf multipart/mixed\n", map[string]error{"": ErrNoBoundary}},
-		{"part without blank line after its header",
-			"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\nhello\r\n--b\r\n\r\nnext\r\n--b--\r\n",
-			"\"\" multipart multipart/mixed\n\"1\" leaf text/plain\n\"2\" leaf text/plain\n", map[string]error{"1": ErrMalformedHeader}},
-		{"unknown transfer encoding",
-			"Content-Transfer-Encoding: x-gzip64\r\n\r\nabc\r\n",
-			"\"\" leaf text/plain\n", map[string]error{"": ErrUnknownEncoding}},
-		{"bad quoted-printable",
-			"Content-Transfer-Encoding: quoted-printable\r\n\r\na=\x01b=41\r\n",
-			"\"\" leaf text/plain\n", map[string]error{"": ErrDecode}},
-		{"invalid content type",
-			"Content-Type: garbage\r\n\r\nx",
-			"\"\" leaf text/plain\n", nil},
-		{"uuencode without end",
-			"\r\nbegin 600 a.bin\r\n#86)C\r\nthat was all\r\n",
-			"\"\" leaf text/plain\n\"/uu1\" uuencoded application/octet-stream\n", map[string]error{"/uu1": ErrBadUUEncode}},
-		{"base64 message/rfc822",
-			"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3ViamVjdDogaGkNCg0KYm9keQ0K\r\n",
-			"\"\" message message/rfc822\n\"0\" leaf text/plain\n", nil},
-		{"header only", "Subject: x\r\n", "\"\" leaf text/plain\n", nil},
-		{"empty", "", "\"\" leaf text/plain\n", nil},
-		{"continuation first", " x: y\r\n\r\nbody", "\"\" leaf text/plain\n", map[string]error{"": ErrMalformedHeader}},
-	}
-	for _, tc := range tests {
+	for _, tc := range toleranceCases {
 		t.Run(tc.name, func(t *testing.T) {
 			m := Parse([]byte(tc.raw), Limits{})
 			if got := tree(m); got != tc.tree {

@@ -26,16 +26,14 @@ func textHeader(ct, disp string) message.Header {
 	return h
 }
 
-var placeholder = Edit{
-	Op:      Replace,
-	Header:  textHeader("text/plain; charset=utf-8", "inline"),
-	Content: []byte("The attachment was removed: it contained a virus.\n"),
-}
-
+// replaceAt is the placeholder edit a policy puts in place of a virus.
 func replaceAt(path string) Edit {
-	e := placeholder
-	e.Path = path
-	return e
+	return Edit{
+		Op:      Replace,
+		Path:    path,
+		Header:  textHeader("text/plain; charset=utf-8", "inline"),
+		Content: []byte("The attachment was removed: it contained a virus.\n"),
+	}
 }
 
 // renderCases are rendered, compared with testdata/golden and re-parsed.
