@@ -146,3 +146,59 @@ func TestCureWithoutCuredContentIsInfected(t *testing.T) {
 		t.Errorf("%+v", got)
 	}
 }
+
+func TestNestedAndUUEncoded(t *testing.T) {
+	uu := "begin 644 tool.com\r\n" + uuencode([]byte(fake.MarkInfected)) + "`\r\nend\r\n"
+	raw := "From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=o\r\n\r\n" +
+		"--o\r\nContent-Type: text/plain\r\n\r\nsee below\r\n" + uu + "bye\r\n" +
+		"--o\r\nContent-Type: message/rfc822; name=fwd.eml\r\nContent-Disposition: attachment; filename=fwd.eml\r\n\r\n" +
+		"From: c@example.net\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=i\r\n\r\n" +
+		"--i\r\nContent-Type: text/plain\r\n\r\ninner\r\n--i\r\nContent-Type: application/octet-stream; name=v.exe\r\n\r\n" + fake.MarkInfected + "\r\n--i--\r\n" +
+		"--o--\r\n"
+	f := newFilter(t, "", filter.Options{Virus: fake.Virus{}})
+	res, d := process(t, f, raw)
+	got := map[string]string{}
+	for _, o := range d.Objects {
+		got[o.Path] = o.Name + ":" + o.Status + "/" + o.Action
+	}
+	if got["1/uu1"] != "tool.com:infected/remove" || got["2.0.2"] != "v.exe:infected/remove" || got["2.0.1"] != ":clean/pass" {
+		t.Fatalf("objects %v", got)
+	}
+	out, err := d.Apply(res.Message)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	if strings.Contains(s, "begin 644") || strings.Contains(s, fake.MarkInfected) || !strings.Contains(s, "see below") || !strings.Contains(s, "inner") {
+		t.Errorf("result:\n%s", s)
+	}
+	// The attached message as a whole is filtered by name.
+	f = newFilter(t, "IncludeByName=*.eml\n", filter.Options{Virus: fake.Virus{}})
+	res, d = process(t, f, raw)
+	out, _ = d.Apply(res.Message)
+	if strings.Contains(string(out), "inner") || !strings.Contains(string(out), "see below") {
+		t.Errorf("filtered .eml not removed:\n%s", out)
+	}
+}
+
+// uuencode encodes data as uuencode lines (one line: data is short).
+func uuencode(data []byte) string {
+	enc := func(b byte) byte {
+		if b == 0 {
+			return '`'
+		}
+		return b + ' '
+	}
+	var b strings.Builder
+	b.WriteByte(enc(byte(len(data))))
+	for i := 0; i < len(data); i += 3 {
+		var c [3]byte
+		copy(c[:], data[i:])
+		b.WriteByte(enc(c[0] >> 2))
+		b.WriteByte(enc((c[0]<<4 | c[1]>>4) & 63))
+		b.WriteByte(enc((c[1]<<2 | c[2]>>6) & 63))
+		b.WriteByte(enc(c[2] & 63))
+	}
+	b.WriteString("\r\n")
+	return b.String()
+}

@@ -79,6 +79,11 @@ func (f *Filter) scanObjects(ctx context.Context, msg *mimetree.Message, p *poli
 	var out []scanned
 	for _, obj := range msg.Objects {
 		if obj.Kind == mimetree.KindMultipart || obj.Kind == mimetree.KindMessage {
+			// An attached message (.eml) is an attachment for the name/MIME
+			// filter as a whole; its parts are still scanned one by one.
+			if !skip && obj.Kind == mimetree.KindMessage && isAttachment(obj) && p.Filtered(obj.Name, obj.MediaType) {
+				out = append(out, scanned{obj: obj, finding: av.Finding{Status: policy.AVFiltered}})
+			}
 			continue
 		}
 		s := scanned{obj: obj, finding: av.Finding{Status: policy.AVNotChecked}}
