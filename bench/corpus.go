@@ -27,4 +27,3 @@ func Message10K(i int) []byte {
 	b.WriteString(enc + "\r\n--m--\r\n")
 	return b.Bytes()
 }
-
