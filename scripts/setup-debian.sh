@@ -16,13 +16,22 @@ command -v git >/dev/null || need+=(git)
 command -v gcc >/dev/null || need+=(gcc)
 [ -e /etc/ssl/certs/ca-certificates.crt ] || need+=(ca-certificates)
 
-# Go: the go.mod directive names the version; any Go >= 1.21 fetches that
-# toolchain itself through the module proxy (GOTOOLCHAIN=auto).
-have_go() {
-	command -v go >/dev/null || [ -x /usr/local/go/bin/go ]
+# Go: Debian 12 ships Go 1.19, older than go.mod asks for and too old to
+# fetch a newer toolchain itself (that came with Go 1.21). So when no usable
+# Go is on the machine, take Debian's as a bootstrap and use it to fetch the
+# toolchain go.mod names from the Go module proxy (golang.org/toolchain).
+find_go() {
+	for g in go /usr/local/go/bin/go /usr/local/bin/go; do
+		command -v "$g" >/dev/null 2>&1 || continue
+		minor=$("$g" env GOVERSION 2>/dev/null | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
+		[ -n "$minor" ] && [ "$minor" -ge 21 ] && { echo "$g"; return 0; }
+	done
+	return 1
 }
-if ! have_go; then
+bootstrap_go=0
+if ! find_go >/dev/null; then
 	need+=(golang-go)
+	bootstrap_go=1
 fi
 
 # Test peers come with the issues that use them (Postfix, Sendmail, clamd,
@@ -34,15 +43,31 @@ if [ "$want_test" = 1 ]; then
 	done
 fi
 
+sudo_cmd=""
+[ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 if [ ${#need[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
-	sudo_cmd=""
-	[ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 	$sudo_cmd apt-get update -qq
 	$sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
-if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then
-	echo "note: Go is in /usr/local/go/bin; add it to PATH" >&2
+if [ "$bootstrap_go" = 1 ]; then
+	here=$(cd "$(dirname "$0")/.." && pwd)
+	want=$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$here/go.mod")
+	arch=$(dpkg --print-architecture)
+	tmp=$(mktemp -d)
+	dir=$(cd "$tmp" && GOPATH="$tmp" GOFLAGS= go mod download -json "golang.org/toolchain@v0.0.1-go$want.linux-$arch" |
+		sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
+	[ -x "$dir/bin/go" ] || chmod -R u+w "$dir"
+	chmod +x "$dir"/bin/* "$dir"/pkg/tool/*/*
+	$sudo_cmd rm -rf /usr/local/go
+	$sudo_cmd cp -a "$dir" /usr/local/go
+	$sudo_cmd ln -sf /usr/local/go/bin/go /usr/local/go/bin/gofmt /usr/local/bin/
+	chmod -R u+w "$tmp" && rm -rf "$tmp"
 fi
+g=$(find_go) || { echo "setup: no usable Go after installation" >&2; exit 1; }
+case ":$PATH:" in
+*":$(dirname "$g"):"*) ;;
+*) [ "$g" = go ] || echo "note: Go is $g; add $(dirname "$g") to PATH" >&2 ;;
+esac
 exit 0
