@@ -7,7 +7,7 @@ PROGRAMS  := mailgw mailgw-milter mailgw-relay
 STATICCHECK_VERSION := v0.8.2
 FUZZTIME  ?= 30s
 
-.PHONY: all build test lint fmt vet staticcheck bench fuzz run docs clean help
+.PHONY: all build test lint fmt vet staticcheck bench bench-av fuzz run docs clean help
 
 all: build
 
@@ -15,7 +15,8 @@ help:
 	@echo "build   build $(PROGRAMS) into $(BIN)/"
 	@echo "test    gofmt check, go vet and every test (what CI runs)"
 	@echo "lint    gofmt, go vet and staticcheck"
-	@echo "bench   run the benchmarks and write docs/benchmarks.md"
+	@echo "bench   run every benchmark and write docs/benchmarks.md"
+	@echo "bench-av  built-in anti-virus engine against clamd, into docs/benchmarks.md"
 	@echo "fuzz    run every fuzz target for FUZZTIME (default $(FUZZTIME))"
 	@echo "run     build and scan the sample messages with the embedded default configuration"
 	@echo "docs    regenerate docs/configuration.md from the code"
@@ -42,11 +43,21 @@ test: fmt vet
 bench:
 	$(GO) run ./bench/report -out docs/benchmarks.md
 
+bench-av:
+	$(GO) run ./bench/report -out docs/benchmarks.md -only av
+
 fuzz:
 	$(GO) test ./config -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME)
 	$(GO) test ./mimetree -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME)
 	$(GO) test ./access -run='^$$' -fuzz=FuzzParseRule -fuzztime=$(FUZZTIME)
 	$(GO) test ./routing -run='^$$' -fuzz=FuzzParseRoute -fuzztime=$(FUZZTIME)
+	$(GO) test ./mask -run='^$$' -fuzz=FuzzMatchMask -fuzztime=$(FUZZTIME)
+	$(GO) test ./av/clamd -run='^$$' -fuzz=FuzzParseReply -fuzztime=$(FUZZTIME)
+	$(GO) test ./av/icap -run='^$$' -fuzz=FuzzParseResponse -fuzztime=$(FUZZTIME)
+	for f in FuzzZip FuzzTar FuzzGzip FuzzBzip2 FuzzXz Fuzz7z FuzzRar FuzzMbox; do \
+		$(GO) test ./av/extract -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
+	for f in FuzzParseNDB FuzzParseHDB FuzzParseCVD FuzzMatch; do \
+		$(GO) test ./av/sigdb -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
 
 run: build
 	$(BIN)/mailgw check-config

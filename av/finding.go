@@ -14,4 +14,7 @@ type Finding struct {
 	// disinfected finding without it is treated as infected: there is
 	// nothing clean to put back.
 	Cured []byte
+	// Detail says where and why, e.g. "a.zip/b.exe: password-protected";
+	// it goes to the log and to mailgw scan --json, never to the client.
+	Detail string
 }

@@ -121,7 +121,7 @@ func (f *Filter) scanOne(ctx context.Context, obj *mimetree.Object, p *policy.Pa
 	case fd.Status == policy.AVDisinfected && fd.Cured == nil:
 		fd.Status = policy.AVInfected
 	}
-	return fd, ""
+	return fd, fd.Detail
 }
 
 // isAttachment reports whether the name/MIME filter applies to obj: named

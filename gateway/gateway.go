@@ -6,7 +6,10 @@
 package gateway
 
 import (
+	"errors"
+
 	"github.com/mailgw/mailgw/access"
+	"github.com/mailgw/mailgw/av"
 	"github.com/mailgw/mailgw/config"
 	"github.com/mailgw/mailgw/filter"
 	"github.com/mailgw/mailgw/policy"
@@ -21,6 +24,7 @@ func Schema() config.Schema {
 	s = append(s, service.Schema()...)
 	s = append(s, access.Schema()...)
 	s = append(s, routing.Schema()...)
+	s = append(s, av.Schema()...)
 	return s
 }
 
@@ -32,7 +36,10 @@ type Gateway struct {
 	Access  *access.Access
 	Routes  *routing.Routes
 	Service *service.Service
+	AV      av.Settings
 }
+
+var _ filter.VirusScanner = (*av.Engine)(nil)
 
 // Load reads path ("" for the embedded default), applies the overrides in
 // opts and validates everything. The error, when not nil, is a
@@ -66,6 +73,8 @@ func decode(c *config.Config) (*Gateway, error) {
 	errs = append(errs, e...)
 	g.Service, e = service.FromConfig(c)
 	errs = append(errs, e...)
+	g.AV, e = av.FromConfig(c)
+	errs = append(errs, e...)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -75,4 +84,13 @@ func decode(c *config.Config) (*Gateway, error) {
 // Filter builds the scanning pipeline for this configuration.
 func (g *Gateway) Filter(opts filter.Options) *filter.Filter {
 	return filter.New(g.Policy, opts)
+}
+
+// VirusScanner builds the anti-virus engine of [mailgw.antivirus]. It loads
+// signature files but contacts no server.
+func (g *Gateway) VirusScanner() (*av.Engine, error) {
+	if g.Service == nil {
+		return nil, errors.New("gateway: configuration not decoded")
+	}
+	return av.Build(g.AV, g.Service.Limits.AntiviralSessions, g.Service.Timeouts.ScanTimeout)
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"os"
@@ -129,5 +131,66 @@ func TestScanErrors(t *testing.T) {
 	}
 	if code, _, _ := runCmd(t, "frobnicate"); code != exitUsage {
 		t.Errorf("unknown command: exit %d", code)
+	}
+}
+
+// eicar builds the EICAR test file at run time, so no test virus is ever
+// stored in the repository.
+func eicar() []byte {
+	return []byte(`X5O!P%@AP[4\PZX54(P^)7CC)7}$` + "EICAR-STANDARD-" + "ANTIVIRUS-TEST-FILE!$H+H*")
+}
+
+func mailWith(name string, data []byte) []byte {
+	var b bytes.Buffer
+	b.WriteString("From: a@example.org\r\nTo: b@example.com\r\nSubject: t\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n")
+	b.WriteString("--z\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--z\r\nContent-Type: application/octet-stream; name=" + name + "\r\n")
+	b.WriteString("Content-Transfer-Encoding: base64\r\n\r\n" + base64.StdEncoding.EncodeToString(data) + "\r\n--z--\r\n")
+	return b.Bytes()
+}
+
+func zipOf(t *testing.T, name string, data []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(data)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestScanAntivirus runs the built-in engine of the embedded default
+// configuration through mailgw scan --json.
+func TestScanAntivirus(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string][]byte{
+		"1-eicar.eml":   mailWith("eicar.com", eicar()),
+		"2-zipped.eml":  mailWith("files.zip", zipOf(t, "inner/eicar.txt", eicar())),
+		"3-fakepdf.eml": mailWith("invoice.pdf", append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"), make([]byte, 200)...)),
+		"4-clean.eml":   mailWith("notes.zip", zipOf(t, "notes.txt", []byte("hello"))),
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr := runCmd(t, "scan", "--json", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want := []string{"infected/Eicar", "infected/Eicar", "suspicious/Heuristics", "clean/"}
+	for i, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var rep scanReport
+		if err := json.Unmarshal([]byte(line), &rep); err != nil {
+			t.Fatal(err)
+		}
+		att := rep.Groups[0].Objects[1]
+		if got := att.Status + "/" + att.Signature; !strings.HasPrefix(got, want[i]) {
+			t.Errorf("%s: attachment %+v, want %s", rep.File, att, want[i])
+		}
 	}
 }

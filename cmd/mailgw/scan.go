@@ -103,7 +103,12 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	f := gw.Filter(filter.Options{Logger: log, Version: version})
+	engine, err := gw.VirusScanner()
+	if err != nil {
+		fmt.Fprintln(stderr, "mailgw scan:", err)
+		return exitFailed
+	}
+	f := gw.Filter(filter.Options{Logger: log, Version: version, Virus: engine})
 	files, err := collectFiles(paths)
 	if err != nil {
 		fmt.Fprintln(stderr, "mailgw scan:", err)
