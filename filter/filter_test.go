@@ -202,3 +202,13 @@ func uuencode(data []byte) string {
 	b.WriteString("\r\n")
 	return b.String()
 }
+
+func TestMimeFilterUsesRealType(t *testing.T) {
+	exe := "MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + strings.Repeat("\x00", 100)
+	raw := "From: a@b\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: image/png; name=cat.png\r\n\r\n" + exe + "\r\n--b--\r\n"
+	_, d := process(t, newFilter(t, "IncludeByMime=application/x-dosexec\n", filter.Options{}), raw)
+	if got := d.Objects[1]; got.Status != "filtered" {
+		t.Errorf("an executable declared as image/png must be filtered by its real type: %+v", got)
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mailgw/mailgw/antispam"
 	"github.com/mailgw/mailgw/av"
+	"github.com/mailgw/mailgw/av/extract"
 	"github.com/mailgw/mailgw/decision"
 	"github.com/mailgw/mailgw/mimetree"
 	"github.com/mailgw/mailgw/policy"
@@ -81,7 +82,7 @@ func (f *Filter) scanObjects(ctx context.Context, msg *mimetree.Message, p *poli
 		if obj.Kind == mimetree.KindMultipart || obj.Kind == mimetree.KindMessage {
 			// An attached message (.eml) is an attachment for the name/MIME
 			// filter as a whole; its parts are still scanned one by one.
-			if !skip && obj.Kind == mimetree.KindMessage && isAttachment(obj) && p.Filtered(obj.Name, obj.MediaType) {
+			if !skip && obj.Kind == mimetree.KindMessage && isAttachment(obj) && filtered(obj, p) {
 				out = append(out, scanned{obj: obj, finding: av.Finding{Status: policy.AVFiltered}})
 			}
 			continue
@@ -91,7 +92,7 @@ func (f *Filter) scanObjects(ctx context.Context, msg *mimetree.Message, p *poli
 		case skip:
 		case obj.Err != nil:
 			s.finding.Status, s.detail = policy.AVError, obj.Err.Error()
-		case isAttachment(obj) && p.Filtered(obj.Name, obj.MediaType):
+		case isAttachment(obj) && filtered(obj, p):
 			s.finding.Status = policy.AVFiltered
 		case f.opts.Virus == nil:
 			s.detail = noEngine
@@ -122,6 +123,12 @@ func (f *Filter) scanOne(ctx context.Context, obj *mimetree.Object, p *policy.Pa
 		fd.Status = policy.AVInfected
 	}
 	return fd, fd.Detail
+}
+
+// filtered applies the name/MIME filter with both the declared type and the
+// type the content really has: a declared type can lie either way.
+func filtered(obj *mimetree.Object, p *policy.Params) bool {
+	return p.Filtered(obj.Name, obj.MediaType) || p.Filtered(obj.Name, extract.DetectType(obj.Content, obj.Name))
 }
 
 // isAttachment reports whether the name/MIME filter applies to obj: named
