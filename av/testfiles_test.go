@@ -46,7 +46,7 @@ func TestClamAVTestfiles(t *testing.T) {
 		{"clam.mail", policy.AVInfected},
 		{"clam.exe.mbox.base64", policy.AVInfected},
 		{"clam.exe.mbox.uu", policy.AVInfected},
-		{"clam.d64.zip", policy.AVError}, // deflate64: not decodable, so never clean
+		{"clam.d64.zip", policy.AVError},  // deflate64: not decodable, so never clean
 		{"clam.impl.zip", policy.AVError}, // implode: likewise
 	} {
 		data, err := os.ReadFile(filepath.Join(testfiles, c.file))
