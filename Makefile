@@ -3,7 +3,7 @@ GO        ?= go
 BIN       := bin
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X main.version=$(VERSION)
-PROGRAMS  := mailgw mailgw-milter mailgw-relay
+PROGRAMS  := mailgw mailgw-milter mailgw-relay mailgw-maila mailgw-tlv
 STATICCHECK_VERSION := v0.8.2
 FUZZTIME  ?= 30s
 
@@ -56,6 +56,9 @@ fuzz:
 	$(GO) test ./av/icap -run='^$$' -fuzz=FuzzParseResponse -fuzztime=$(FUZZTIME)
 	for f in FuzzZip FuzzTar FuzzGzip FuzzBzip2 FuzzXz Fuzz7z FuzzRar FuzzMbox; do \
 		$(GO) test ./av/extract -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
+	for f in FuzzMeta FuzzDecodeRecord FuzzCheckID FuzzParseAge; do \
+		$(GO) test ./quarantine -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
+	$(GO) test ./notify -run='^$$' -fuzz=FuzzTemplateLoad -fuzztime=$(FUZZTIME)
 	for f in FuzzParseNDB FuzzParseHDB FuzzParseCVD FuzzMatch; do \
 		$(GO) test ./av/sigdb -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
 

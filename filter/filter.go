@@ -53,8 +53,9 @@ type Options struct {
 	Version string       // for X-SpamTest-Version
 	Limits  mimetree.Limits
 	// Placeholder renders the text that replaces an object under the
-	// placeholder action; nil uses a built-in text.
-	Placeholder func(obj decision.Object) string
+	// placeholder action (the placeholder template); nil, or an error,
+	// uses a built-in text.
+	Placeholder func(obj decision.Object, env *Envelope, group string) (string, error)
 }
 
 // Filter runs the pipeline. It holds no per-message state and is safe for
@@ -73,9 +74,6 @@ func New(p *policy.Policy, opts Options) *Filter {
 	}
 	if opts.Version == "" {
 		opts.Version = "dev"
-	}
-	if opts.Placeholder == nil {
-		opts.Placeholder = defaultPlaceholder
 	}
 	return &Filter{pol: p, opts: opts, log: log}
 }

@@ -48,7 +48,7 @@ func (f *Filter) decide(ctx context.Context, env *Envelope, msg *mimetree.Messag
 		d.Error = "anti-spam failed, accepted unchecked: " + err.Error()
 	}
 	d.Modifications = f.headerMods(env, msg, cp.Group, spam, objs, verdict)
-	d.Modifications = append(d.Modifications, f.objectMods(d, objs, p)...)
+	d.Modifications = append(d.Modifications, f.objectMods(env, d, objs, p)...)
 	f.finish(d, env, cp, verdict)
 	return d
 }
@@ -149,7 +149,7 @@ func spamReport(r antispam.Result) decision.Spam {
 // objectMods turns per-object actions into part edits, and fills
 // d.Objects. An object inside one already removed or replaced needs no
 // edit of its own.
-func (f *Filter) objectMods(d *decision.Decision, objs []scanned, p *policy.Params) []decision.Modification {
+func (f *Filter) objectMods(env *Envelope, d *decision.Decision, objs []scanned, p *policy.Params) []decision.Modification {
 	var mods []decision.Modification
 	edited := map[*mimetree.Object]bool{}
 	for _, s := range objs {
@@ -166,7 +166,7 @@ func (f *Filter) objectMods(d *decision.Decision, objs []scanned, p *policy.Para
 			mods = append(mods, decision.Modification{Op: decision.PartRemove, Path: s.obj.Path})
 		case policy.ActPlaceholder:
 			mods = append(mods, decision.Modification{Op: decision.PartReplace, Path: s.obj.Path,
-				ContentType: "text/plain; charset=utf-8", Content: []byte(f.opts.Placeholder(rep))})
+				ContentType: "text/plain; charset=utf-8", Content: []byte(f.placeholder(rep, env, d.Group))})
 		case policy.ActCure:
 			mods = append(mods, decision.Modification{Op: decision.PartReplace, Path: s.obj.Path,
 				ContentType: s.obj.MediaType, FileName: s.obj.Name, Content: s.finding.Cured})
@@ -182,6 +182,20 @@ func insideEdited(obj *mimetree.Object, edited map[*mimetree.Object]bool) bool {
 		}
 	}
 	return false
+}
+
+// placeholder renders the configured placeholder text, falling back to the
+// built-in one (and logging why) so that a broken template never keeps an
+// infected object in the message.
+func (f *Filter) placeholder(o decision.Object, env *Envelope, group string) string {
+	if f.opts.Placeholder != nil {
+		text, err := f.opts.Placeholder(o, env, group)
+		if err == nil {
+			return text
+		}
+		f.log.Error("placeholder template failed, built-in text used", "queue_id", env.QueueID, "error", err)
+	}
+	return defaultPlaceholder(o)
 }
 
 func defaultPlaceholder(o decision.Object) string {

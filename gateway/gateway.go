@@ -7,12 +7,17 @@ package gateway
 
 import (
 	"errors"
+	"os"
+	"time"
 
 	"github.com/mailgw/mailgw/access"
 	"github.com/mailgw/mailgw/av"
 	"github.com/mailgw/mailgw/config"
+	"github.com/mailgw/mailgw/decision"
 	"github.com/mailgw/mailgw/filter"
+	"github.com/mailgw/mailgw/notify"
 	"github.com/mailgw/mailgw/policy"
+	"github.com/mailgw/mailgw/quarantine"
 	"github.com/mailgw/mailgw/routing"
 	"github.com/mailgw/mailgw/service"
 )
@@ -25,18 +30,22 @@ func Schema() config.Schema {
 	s = append(s, access.Schema()...)
 	s = append(s, routing.Schema()...)
 	s = append(s, av.Schema()...)
+	s = append(s, quarantine.Schema()...)
+	s = append(s, notify.Schema()...)
 	return s
 }
 
 // Gateway is a loaded, validated configuration decoded into the structures
 // of its owning packages.
 type Gateway struct {
-	Config  *config.Config
-	Policy  *policy.Policy
-	Access  *access.Access
-	Routes  *routing.Routes
-	Service *service.Service
-	AV      av.Settings
+	Config     *config.Config
+	Policy     *policy.Policy
+	Access     *access.Access
+	Routes     *routing.Routes
+	Service    *service.Service
+	AV         av.Settings
+	Quarantine quarantine.Settings
+	Templates  notify.Settings
 }
 
 var _ filter.VirusScanner = (*av.Engine)(nil)
@@ -75,6 +84,10 @@ func decode(c *config.Config) (*Gateway, error) {
 	errs = append(errs, e...)
 	g.AV, e = av.FromConfig(c)
 	errs = append(errs, e...)
+	g.Quarantine, e = quarantine.FromConfig(c)
+	errs = append(errs, e...)
+	g.Templates, e = notify.FromConfig(c)
+	errs = append(errs, e...)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -93,4 +106,29 @@ func (g *Gateway) VirusScanner() (*av.Engine, error) {
 		return nil, errors.New("gateway: configuration not decoded")
 	}
 	return av.Build(g.AV, g.Service.Limits.AntiviralSessions, g.Service.Timeouts.ScanTimeout)
+}
+
+// QuarantineTool is the quarantine and archive tool (mailgw-maila,
+// mailgw quarantine) with --config read through Load, so the tool accepts
+// exactly the files the daemons do.
+func QuarantineTool(name string) quarantine.Tool {
+	return quarantine.Tool{Name: name, LoadConfig: func(path string) (quarantine.Settings, error) {
+		gw, err := Load(path, config.Options{Env: os.LookupEnv})
+		if err != nil {
+			return quarantine.Settings{}, err
+		}
+		return gw.Quarantine, nil
+	}}
+}
+
+// Placeholder returns the filter's placeholder renderer for the loaded
+// templates.
+func (g *Gateway) Placeholder(t *notify.Templates) func(decision.Object, *filter.Envelope, string) (string, error) {
+	return func(o decision.Object, env *filter.Envelope, group string) (string, error) {
+		return t.Render(notify.KindPlaceholder, &notify.Data{
+			Object: notify.ObjectOf(o), Objects: []notify.Object{notify.ObjectOf(o)}, Statuses: []string{"av/" + o.Status},
+			Sender: env.From, Recipients: env.Rcpts, Group: group, QueueID: env.QueueID, Date: time.Now(),
+			Hostname: g.Service.Network.Hostname, Postmaster: g.Service.Network.Postmaster,
+		})
+	}
 }

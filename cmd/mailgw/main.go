@@ -3,6 +3,8 @@
 //
 //	mailgw scan [--config F] [--from A] [--rcpt A]... [--ip IP] [--helo H] [--json] [--output DIR] PATH...
 //	mailgw check-config [FILE]
+//	mailgw quarantine [--config F] --archive-path=DIR ACTION
+//	mailgw tlv TEMPLATE...
 //	mailgw config-doc
 //	mailgw version
 package main
@@ -11,6 +13,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/mailgw/mailgw/gateway"
+	"github.com/mailgw/mailgw/notify"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -37,6 +42,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runScan(args[1:], stdout, stderr)
 	case "check-config", "-k", "--check-config":
 		return runCheckConfig(args[1:], stderr)
+	case "quarantine":
+		return gateway.QuarantineTool("mailgw quarantine").Main(args[1:], stdout, stderr)
+	case "tlv":
+		return notify.TLVMain(args[1:], stdout, stderr)
 	case "config-doc":
 		return runConfigDoc(stdout)
 	case "version", "--version":
@@ -55,6 +64,8 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
   mailgw scan [--config F] [--from A] [--rcpt A]... [--ip IP] [--helo H] [--json] [--output DIR] PATH...
   mailgw check-config [FILE]     check a configuration file (embedded default without FILE)
+  mailgw quarantine [--config F] --archive-path=DIR ACTION   the quarantine/archive tool (as mailgw-maila)
+  mailgw tlv TEMPLATE...         check notification templates (as mailgw-tlv)
   mailgw config-doc              print the configuration reference (docs/configuration.md)
   mailgw version
 `)

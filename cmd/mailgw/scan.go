@@ -21,6 +21,7 @@ import (
 	"github.com/mailgw/mailgw/filter"
 	"github.com/mailgw/mailgw/gateway"
 	"github.com/mailgw/mailgw/mimetree"
+	"github.com/mailgw/mailgw/notify"
 )
 
 type scanOpts struct {
@@ -108,7 +109,12 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mailgw scan:", err)
 		return exitFailed
 	}
-	f := gw.Filter(filter.Options{Logger: log, Version: version, Virus: engine})
+	templates, err := notify.Load(gw.Templates)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailed
+	}
+	f := gw.Filter(filter.Options{Logger: log, Version: version, Virus: engine, Placeholder: gw.Placeholder(templates)})
 	files, err := collectFiles(paths)
 	if err != nil {
 		fmt.Fprintln(stderr, "mailgw scan:", err)

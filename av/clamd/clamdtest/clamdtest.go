@@ -23,10 +23,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mailgw/mailgw/internal/peer"
 )
 
 // Names clamd reports for the test database's signatures.
@@ -77,17 +77,15 @@ type Server struct {
 	TCP  string // 127.0.0.1:port
 	Dir  string // configuration, database, log and temporary files
 
-	cmd      *exec.Cmd
-	out      *syncBuffer
-	exited   chan struct{} // closed when the process has exited
-	stopOnce sync.Once
+	cmd  *exec.Cmd
+	proc *peer.Process
 }
 
 // DatabaseDir is the directory clamd loaded its signatures from.
 func (s *Server) DatabaseDir() string { return filepath.Join(s.Dir, "db") }
 
 // Pid is clamd's process id, to read its memory use.
-func (s *Server) Pid() int { return s.cmd.Process.Pid }
+func (s *Server) Pid() int { return s.proc.Pid() }
 
 // Addrs returns the server's addresses in clamd.Options.Addrs form, Unix
 // socket first.
@@ -98,7 +96,7 @@ func (s *Server) Addrs() []string { return []string{"unix:" + s.Unix, "tcp:" + s
 // PING. clamd is stopped when the test ends.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
-	bin := findBinary(t, opts.Binary)
+	bin := peer.Binary(t, opts.Binary, DefaultBinary, "install clamav-daemon")
 	// Unix socket paths are limited to 108 bytes: keep it out of
 	// t.TempDir, whose name grows with the test's.
 	sockDir, err := os.MkdirTemp("", "clamd")
@@ -106,8 +104,7 @@ func Start(t testing.TB, opts Options) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	s := &Server{Unix: filepath.Join(sockDir, "clamd.sock"), TCP: freePort(t), Dir: t.TempDir(),
-		out: &syncBuffer{}, exited: make(chan struct{})}
+	s := &Server{Unix: filepath.Join(sockDir, "clamd.sock"), TCP: peer.FreePort(t), Dir: t.TempDir()}
 	writeDatabase(t, filepath.Join(s.Dir, "db"))
 	for name, text := range opts.Databases {
 		if err := os.WriteFile(filepath.Join(s.Dir, "db", name), []byte(text), 0o644); err != nil {
@@ -118,42 +115,9 @@ func Start(t testing.TB, opts Options) *Server {
 	if err := os.WriteFile(conf, []byte(s.config(opts)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s.cmd = exec.Command(bin, "--foreground", "--config-file="+conf)
-	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
-	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("clamdtest: %v", err)
-	}
-	go func() { s.cmd.Wait(); close(s.exited) }()
-	t.Cleanup(s.Stop)
+	s.proc = peer.Start(t, bin, "--foreground", "--config-file="+conf)
 	s.waitReady(t, 30*time.Second)
 	return s
-}
-
-func findBinary(t testing.TB, bin string) string {
-	t.Helper()
-	if bin == "" {
-		if _, err := os.Stat(DefaultBinary); err == nil {
-			return DefaultBinary
-		}
-		bin = "clamd"
-	}
-	path, err := exec.LookPath(bin)
-	if err != nil {
-		t.Fatalf("clamdtest: %v: install clamav-daemon (scripts/setup-debian.sh --test-deps)", err)
-	}
-	return path
-}
-
-// freePort finds a loopback TCP port nobody listens on. Another process
-// could take it before clamd binds it; Start then fails with clamd's log.
-func freePort(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // writeDatabase writes the two test signatures: .ndb lines are
@@ -208,7 +172,7 @@ func (s *Server) waitReady(t testing.TB, limit time.Duration) {
 			return
 		}
 		select {
-		case <-s.exited:
+		case <-s.proc.Exited():
 			t.Fatalf("clamdtest: clamd exited at start:\n%s", s.Log())
 		case <-time.After(20 * time.Millisecond):
 		}
@@ -234,41 +198,12 @@ func ping(path string) error {
 	return nil
 }
 
-// Stop ends clamd (SIGTERM, then SIGKILL after 5 s) and waits for it. It
-// may be called more than once; tests call it to simulate an outage.
-func (s *Server) Stop() {
-	s.stopOnce.Do(func() {
-		s.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.exited:
-		case <-time.After(5 * time.Second):
-			s.cmd.Process.Kill()
-			<-s.exited
-		}
-	})
-}
+// Stop ends clamd and waits for it. It may be called more than once;
+// tests call it to simulate an outage.
+func (s *Server) Stop() { s.proc.Stop() }
 
 // Log returns clamd's output and log file so far, for failure messages.
 func (s *Server) Log() string {
 	file, _ := os.ReadFile(filepath.Join(s.Dir, "clamd.log"))
-	return s.out.String() + string(file)
-}
-
-// syncBuffer is a bytes.Buffer that clamd's output goroutines and Log may
-// use at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	return s.proc.Output() + string(file)
 }

@@ -11,17 +11,16 @@ package icaptest
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mailgw/mailgw/internal/peer"
 )
 
 // Services the configuration offers, as URL paths for Server.URL. c-icap
@@ -64,10 +63,8 @@ type Server struct {
 	Addr string // 127.0.0.1:port
 	Dir  string // configuration, logs and temporary files
 
-	cmd      *exec.Cmd
-	out      *syncBuffer
-	exited   chan struct{}
-	stopOnce sync.Once
+	cmd  *exec.Cmd
+	proc *peer.Process
 }
 
 // URL returns the icap:// URL of service.
@@ -80,40 +77,18 @@ func Start(t testing.TB, opts Options) *Server {
 	if opts.ClamdSocket == "" {
 		t.Fatal("icaptest: Options.ClamdSocket is required")
 	}
-	bin := lookPath(t, opts.Binary, DefaultBinary)
+	bin := peer.Binary(t, opts.Binary, DefaultBinary, "install c-icap and libc-icap-mod-virus-scan")
 	modules := modulesDir(t)
-	s := &Server{Addr: freePort(t), Dir: t.TempDir(), out: &syncBuffer{}, exited: make(chan struct{})}
+	s := &Server{Addr: peer.FreePort(t), Dir: t.TempDir()}
 	conf := filepath.Join(s.Dir, "c-icap.conf")
 	if err := os.WriteFile(conf, []byte(s.config(opts, modules)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// -N: no daemon, -D: messages to stdout, -f: this configuration.
-	s.cmd = exec.Command(bin, "-N", "-D", "-f", conf)
-	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
-	// Own process group: c-icap forks its servers; Stop ends them all.
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("icaptest: %v", err)
-	}
-	go func() { s.cmd.Wait(); close(s.exited) }()
-	t.Cleanup(s.Stop)
+	// -N: no daemon, -D: messages to stdout, -f: this configuration. c-icap
+	// forks its servers; peer stops the whole process group.
+	s.proc = peer.Start(t, bin, "-N", "-D", "-f", conf)
 	s.waitReady(t, 30*time.Second)
 	return s
-}
-
-func lookPath(t testing.TB, bin, def string) string {
-	t.Helper()
-	if bin == "" {
-		if _, err := os.Stat(def); err == nil {
-			return def
-		}
-		bin = filepath.Base(def)
-	}
-	path, err := exec.LookPath(bin)
-	if err != nil {
-		t.Fatalf("icaptest: %v: install c-icap and libc-icap-mod-virus-scan (scripts/setup-debian.sh --test-deps)", err)
-	}
-	return path
 }
 
 // modulesDir finds c-icap's service and module directory, which Debian
@@ -128,16 +103,6 @@ func modulesDir(t testing.TB) string {
 		t.Fatal("icaptest: virus_scan.so not found: install libc-icap-mod-virus-scan")
 	}
 	return filepath.Dir(found[0])
-}
-
-func freePort(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // config is the c-icap.conf. Order matters: the virus_scan service must be
@@ -185,7 +150,7 @@ func (s *Server) waitReady(t testing.TB, limit time.Duration) {
 			return
 		}
 		select {
-		case <-s.exited:
+		case <-s.proc.Exited():
 			t.Fatalf("icaptest: c-icap exited at start:\n%s", s.Log())
 		case <-time.After(20 * time.Millisecond):
 		}
@@ -212,38 +177,10 @@ func (s *Server) probe() error {
 
 // Stop ends c-icap and its child servers (SIGTERM to the process group,
 // SIGKILL after 5 s). It may be called more than once.
-func (s *Server) Stop() {
-	s.stopOnce.Do(func() {
-		pgid := -s.cmd.Process.Pid
-		syscall.Kill(pgid, syscall.SIGTERM)
-		select {
-		case <-s.exited:
-		case <-time.After(5 * time.Second):
-			syscall.Kill(pgid, syscall.SIGKILL)
-			<-s.exited
-		}
-	})
-}
+func (s *Server) Stop() { s.proc.Stop() }
 
 // Log returns c-icap's output and server log so far.
 func (s *Server) Log() string {
 	file, _ := os.ReadFile(filepath.Join(s.Dir, "server.log"))
-	return s.out.String() + string(file)
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	return s.proc.Output() + string(file)
 }

@@ -1,0 +1,115 @@
+// Package peer runs the real servers that tests talk to (clamd, c-icap,
+// and the MTAs to come): it finds the installed binary, starts it in its
+// own process group with its output captured, stops it — children
+// included — and finds free loopback ports. Test support only.
+package peer
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Binary returns the executable to run: bin when given (looked up in
+// $PATH), else def when it exists, else def's base name in $PATH. A missing
+// program fails the test with hint, which says what to install: the
+// project's setup script installs every peer, so CI never skips one.
+func Binary(t testing.TB, bin, def, hint string) string {
+	t.Helper()
+	if bin == "" {
+		if _, err := os.Stat(def); err == nil {
+			return def
+		}
+		bin = filepath.Base(def)
+	}
+	path, err := exec.LookPath(bin)
+	if err != nil {
+		t.Fatalf("%v: %s (scripts/setup-debian.sh --test-deps)", err, hint)
+	}
+	return path
+}
+
+// FreePort returns a loopback address with a TCP port nobody listens on.
+// Another process could take it before the server binds it; the server's
+// start then fails with its log.
+func FreePort(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// Process is a running server.
+type Process struct {
+	cmd    *exec.Cmd
+	out    syncBuffer
+	exited chan struct{}
+	once   sync.Once
+}
+
+// Start runs name with args in its own process group (servers that fork
+// workers are stopped whole) and stops it when the test ends.
+func Start(t testing.TB, name string, args ...string) *Process {
+	t.Helper()
+	p := &Process{cmd: exec.Command(name, args...), exited: make(chan struct{})}
+	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("peer: starting %s: %v", name, err)
+	}
+	go func() { p.cmd.Wait(); close(p.exited) }()
+	t.Cleanup(p.Stop)
+	return p
+}
+
+// Exited is closed when the process has ended.
+func (p *Process) Exited() <-chan struct{} { return p.exited }
+
+// Pid is the process id, to read its memory use.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// Output is what the process wrote to stdout and stderr so far.
+func (p *Process) Output() string { return p.out.String() }
+
+// Stop ends the process group (SIGTERM, then SIGKILL after 5 s) and waits.
+// It may be called more than once; tests call it to simulate an outage.
+func (p *Process) Stop() {
+	p.once.Do(func() {
+		pgid := -p.cmd.Process.Pid
+		syscall.Kill(pgid, syscall.SIGTERM)
+		select {
+		case <-p.exited:
+		case <-time.After(5 * time.Second):
+			syscall.Kill(pgid, syscall.SIGKILL)
+			<-p.exited
+		}
+	})
+}
+
+// syncBuffer is a bytes.Buffer that the output goroutines of exec and the
+// test may use at the same time.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
