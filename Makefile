@@ -37,7 +37,7 @@ staticcheck:
 
 lint: fmt vet staticcheck
 
-test: fmt vet
+test: fmt vet staticcheck
 	$(GO) test -count=1 ./...
 
 bench:

@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,7 +76,6 @@ type Server struct {
 	TCP  string // 127.0.0.1:port
 	Dir  string // configuration, database, log and temporary files
 
-	cmd  *exec.Cmd
 	proc *peer.Process
 }
 

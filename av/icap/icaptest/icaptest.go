@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,7 +62,6 @@ type Server struct {
 	Addr string // 127.0.0.1:port
 	Dir  string // configuration, logs and temporary files
 
-	cmd  *exec.Cmd
 	proc *peer.Process
 }
 
