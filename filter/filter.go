@@ -56,6 +56,9 @@ type Options struct {
 	// placeholder action (the placeholder template); nil, or an error,
 	// uses a built-in text.
 	Placeholder func(obj decision.Object, env *Envelope, group string) (string, error)
+	// Disclaimer renders the text appended to delivered copies of groups
+	// with AddDisclaimer=true; nil or an error: no text is appended.
+	Disclaimer func(d *decision.Decision, env *Envelope, g *policy.Group) (string, error)
 }
 
 // Filter runs the pipeline. It holds no per-message state and is safe for

@@ -50,7 +50,24 @@ func (f *Filter) decide(ctx context.Context, env *Envelope, msg *mimetree.Messag
 	d.Modifications = f.headerMods(env, msg, cp.Group, spam, objs, verdict)
 	d.Modifications = append(d.Modifications, f.objectMods(env, d, objs, p)...)
 	f.finish(d, env, cp, verdict)
+	f.disclaimer(d, env, cp.Group)
 	return d
+}
+
+// disclaimer appends the group's informational text to a delivered copy. A
+// failing template costs the text, never the message: it is logged.
+func (f *Filter) disclaimer(d *decision.Decision, env *Envelope, g *policy.Group) {
+	if !g.Params.AddDisclaimer || d.Disposition != decision.Deliver || f.opts.Disclaimer == nil {
+		return
+	}
+	text, err := f.opts.Disclaimer(d, env, g)
+	if err != nil {
+		f.log.Error("disclaimer template failed, no text appended", "queue_id", env.QueueID, "group", g.Name, "error", err)
+		return
+	}
+	if strings.TrimSpace(text) != "" {
+		d.Modifications = append(d.Modifications, decision.Modification{Op: decision.BodyAppend, Text: text})
+	}
 }
 
 // checkSpam runs the anti-spam engine, turning a panic into an error.

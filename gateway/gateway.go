@@ -46,6 +46,9 @@ type Gateway struct {
 	AV         av.Settings
 	Quarantine quarantine.Settings
 	Templates  notify.Settings
+	// disclaimers are the groups' own disclaimer templates, by file path,
+	// parsed and checked at load time.
+	disclaimers map[string]*notify.Template
 }
 
 var _ filter.VirusScanner = (*av.Engine)(nil)
@@ -88,6 +91,7 @@ func decode(c *config.Config) (*Gateway, error) {
 	errs = append(errs, e...)
 	g.Templates, e = notify.FromConfig(c)
 	errs = append(errs, e...)
+	errs = append(errs, g.loadDisclaimers()...)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -130,5 +134,43 @@ func (g *Gateway) Placeholder(t *notify.Templates) func(decision.Object, *filter
 			Sender: env.From, Recipients: env.Rcpts, Group: group, QueueID: env.QueueID, Date: time.Now(),
 			Hostname: g.Service.Network.Hostname, Postmaster: g.Service.Network.Postmaster,
 		})
+	}
+}
+
+// loadDisclaimers parses every DisclaimerTemplate of the policy and its
+// groups, so that a broken one is a configuration error, not a surprise at
+// delivery.
+func (g *Gateway) loadDisclaimers() config.ErrorList {
+	var errs config.ErrorList
+	g.disclaimers = map[string]*notify.Template{}
+	if g.Policy == nil {
+		return nil
+	}
+	for _, grp := range append([]*policy.Group{g.Policy.Default}, g.Policy.Groups...) {
+		v := grp.Params.DisclaimerTemplate
+		if v.Text == "" || g.disclaimers[v.Text] != nil {
+			continue
+		}
+		t, err := notify.ParseFile(notify.KindDisclaimer, v.Text)
+		if err != nil {
+			errs.Add(v.Pos, "DisclaimerTemplate: %v", err)
+			continue
+		}
+		g.disclaimers[v.Text] = t
+	}
+	return errs
+}
+
+// Disclaimer returns the filter's disclaimer renderer: the group's own
+// template when it has one, else the [mailgw.templates] disclaimer.
+func (g *Gateway) Disclaimer(t *notify.Templates) func(*decision.Decision, *filter.Envelope, *policy.Group) (string, error) {
+	return func(d *decision.Decision, env *filter.Envelope, grp *policy.Group) (string, error) {
+		data := &notify.Data{Statuses: d.Statuses, Sender: env.From, Recipients: d.Recipients, Group: grp.Name,
+			QueueID: env.QueueID, Date: time.Now(), Hostname: g.Service.Network.Hostname,
+			Postmaster: g.Service.Network.Postmaster, Disposition: string(d.Disposition)}
+		if own := g.disclaimers[grp.Params.DisclaimerTemplate.Text]; own != nil {
+			return own.Render(data)
+		}
+		return t.Render(notify.KindDisclaimer, data)
 	}
 }

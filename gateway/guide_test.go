@@ -24,6 +24,7 @@ import (
 	"github.com/mailgw/mailgw/filter"
 	"github.com/mailgw/mailgw/internal/fake"
 	"github.com/mailgw/mailgw/mimetree"
+	"github.com/mailgw/mailgw/notify"
 )
 
 // part is one attachment of a test message.
@@ -518,3 +519,57 @@ av/protected,av/error
 func configOptions() config.Options { return config.Options{} }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// TestGuide612Disclaimer: per group, an informational text is appended to
+// the body, in text and HTML parts alike.
+func TestGuide612Disclaimer(t *testing.T) {
+	own := filepath.Join(t.TempDir(), "sales.tmpl")
+	if err := os.WriteFile(own, []byte("Sales department of {{.Hostname}}: this mail is confidential.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conf := fmt.Sprintf(`[mailgw.policy]
+AddDisclaimer=true
+[mailgw.group:sales]
+Recipients=*@sales.example.com
+DisclaimerTemplate=%s
+[mailgw.group:quiet]
+Recipients=*@quiet.example.com
+AddDisclaimer=false
+`, own)
+	gw := loadGuide(t, conf)
+	templates, err := notify.Load(gw.Templates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := gw.Filter(filter.Options{Disclaimer: gw.Disclaimer(templates), Logger: quiet()})
+	alt := "From: a@example.org\r\nTo: x@example.com\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=a\r\n\r\n" +
+		"--a\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nplain body\r\n--a\r\nContent-Type: text/html; charset=us-ascii\r\n\r\n<html><body><p>html body</p></body></html>\r\n--a--\r\n"
+	res := f.Process(context.Background(), &filter.Envelope{From: "a@example.org",
+		Rcpts: []string{"x@example.com", "s@sales.example.com", "q@quiet.example.com"}}, []byte(alt))
+	want := map[string]string{"policy": "was checked for viruses and spam", "sales": "Sales department of localhost", "quiet": ""}
+	for _, d := range res.Decisions {
+		out, err := d.Apply(res.Message)
+		if err != nil {
+			t.Fatal(err)
+		}
+		re := mimetree.Parse(out, mimetree.Limits{})
+		text, html := string(re.Objects[1].Content), string(re.Objects[2].Content)
+		w := want[d.Group]
+		if w == "" {
+			if strings.Contains(string(out), "was checked") || text != "plain body" {
+				t.Errorf("%s: disclaimer added although AddDisclaimer=false:\n%s", d.Group, out)
+			}
+			continue
+		}
+		if !strings.Contains(text, w) || !strings.Contains(html, w) || !strings.Contains(html, "</body>") {
+			t.Errorf("%s: disclaimer %q missing:\ntext %q\nhtml %q", d.Group, w, text, html)
+		}
+	}
+	// A broken group template is a configuration error with its line.
+	if err := os.WriteFile(own, []byte("{{.Nope}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Parse("mailgw.conf", []byte(conf), config.Options{}); err == nil || !strings.Contains(err.Error(), "mailgw.conf:5: DisclaimerTemplate") {
+		t.Errorf("broken template: %v", err)
+	}
+}

@@ -41,6 +41,8 @@ type Params struct {
 	NotifyFromAddress            string
 	BlockReply                   *decision.Reply // nil: a blocked message is dropped without a reply
 	FailureAction                string          // tempfail | accept
+	AddDisclaimer                bool            // append the disclaimer text to delivered copies (guide 6.12)
+	DisclaimerTemplate           config.Value    // this group's disclaimer template file; empty: [mailgw.templates]
 	// Checks lists the switches read by the anti-spam engine
 	// (SpamUseDNS, SpamCheckDNSBL, SpamHeaders*...), by canonical name.
 	Checks map[string]bool
@@ -62,6 +64,7 @@ func decodeParams(c *config.Config, section string, errs *config.ErrorList) Para
 		AdminNotifyAddress: c.String(section, "AdminNotifyAddress"),
 		NotifyFromAddress:  c.String(section, "NotifyFromAddress"),
 		FailureAction:      strings.ToLower(c.String(section, "FailureAction")),
+		AddDisclaimer:      c.Bool(section, "AddDisclaimer"),
 		Checks:             map[string]bool{},
 	}
 	rate := strings.ToLower(c.String(section, "SpamRateLimit"))
@@ -87,6 +90,9 @@ func decodeParams(c *config.Config, section string, errs *config.ErrorList) Para
 	p.IncludeByMime = lower(texts(c.List(section, "IncludeByMime")))
 	p.ExcludeByMime = lower(texts(c.List(section, "ExcludeByMime")))
 	p.BlockReply = decodeReply(c, section, errs)
+	if vals, _ := c.Lookup(section, "DisclaimerTemplate"); len(vals) > 0 && vals[len(vals)-1].Text != "" {
+		p.DisclaimerTemplate = vals[len(vals)-1]
+	}
 	for _, name := range engineChecks {
 		p.Checks[name] = c.Bool(section, name)
 	}

@@ -68,6 +68,9 @@ func groupParams() []config.Param {
 		{Name: "NotifyFromAddress", Kind: config.String, Default: "mailgw@localhost", Doc: "Sender address of notifications."},
 		{Name: "BlockReply", Kind: config.String, Default: "",
 			Doc: "SMTP reply for a blocked message, e.g. \"550 5.7.1 Message refused by policy\". Empty: a blocked message is accepted and dropped (the milter discards it). Front-ends that scan before replying reject with it."},
+		boolParam("AddDisclaimer", "false", "Append the disclaimer (informational text) to the body of every delivered copy, in its text and HTML parts (guide 6.12)."),
+		{Name: "DisclaimerTemplate", Kind: config.String,
+			Doc: "Template file of this group's disclaimer (absolute path); empty: DisclaimerTemplate of [mailgw.templates], else the built-in text. Checked when the configuration loads."},
 		{Name: "FailureAction", Kind: config.Enum, Default: "tempfail", Enum: []string{"tempfail", "accept"},
 			Doc: "When a check fails (engine outage, timeout, internal error): tempfail asks the client to retry later; accept delivers the message marked as not checked."},
 	}

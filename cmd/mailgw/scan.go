@@ -114,7 +114,8 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitFailed
 	}
-	f := gw.Filter(filter.Options{Logger: log, Version: version, Virus: engine, Placeholder: gw.Placeholder(templates)})
+	f := gw.Filter(filter.Options{Logger: log, Version: version, Virus: engine, Placeholder: gw.Placeholder(templates),
+		Disclaimer: gw.Disclaimer(templates)})
 	files, err := collectFiles(paths)
 	if err != nil {
 		fmt.Fprintln(stderr, "mailgw scan:", err)
