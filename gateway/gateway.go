@@ -15,6 +15,7 @@ import (
 	"github.com/mailgw/mailgw/config"
 	"github.com/mailgw/mailgw/decision"
 	"github.com/mailgw/mailgw/filter"
+	"github.com/mailgw/mailgw/milter"
 	"github.com/mailgw/mailgw/notify"
 	"github.com/mailgw/mailgw/policy"
 	"github.com/mailgw/mailgw/quarantine"
@@ -32,6 +33,7 @@ func Schema() config.Schema {
 	s = append(s, av.Schema()...)
 	s = append(s, quarantine.Schema()...)
 	s = append(s, notify.Schema()...)
+	s = append(s, milter.Schema()...)
 	return s
 }
 
@@ -46,6 +48,7 @@ type Gateway struct {
 	AV         av.Settings
 	Quarantine quarantine.Settings
 	Templates  notify.Settings
+	Milter     milter.Settings
 	// disclaimers are the groups' own disclaimer templates, by file path,
 	// parsed and checked at load time.
 	disclaimers map[string]*notify.Template
@@ -92,6 +95,8 @@ func decode(c *config.Config) (*Gateway, error) {
 	g.Templates, e = notify.FromConfig(c)
 	errs = append(errs, e...)
 	errs = append(errs, g.loadDisclaimers()...)
+	g.Milter, e = milter.FromConfig(c)
+	errs = append(errs, e...)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}

@@ -36,7 +36,7 @@ fi
 
 # Test peers come with the issues that use them (Postfix, Sendmail, clamd,
 # redis-server, pyzord, Chromium); list them here as they arrive.
-test_pkgs=(clamav-daemon clamav-testfiles c-icap libc-icap-mod-virus-scan p7zip-full bzip2)
+test_pkgs=(clamav-daemon clamav-testfiles c-icap libc-icap-mod-virus-scan p7zip-full bzip2 postfix)
 if [ "$want_test" = 1 ]; then
 	for p in "${test_pkgs[@]}"; do
 		dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
@@ -47,6 +47,8 @@ sudo_cmd=""
 [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 if [ ${#need[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
+	# Postfix is a test peer only: no system mail configuration.
+	echo "postfix postfix/main_mailer_type select No configuration" | $sudo_cmd debconf-set-selections
 	$sudo_cmd apt-get update -qq
 	$sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi

@@ -1,26 +1,43 @@
-// Command mailgw-milter is the milter front-end for Postfix (smtpd_milters) and Sendmail (INPUT_MAIL_FILTER).
-// It loads mailgw.conf and carries out the core's Decisions.
+// Command mailgw-milter is the milter front-end for Postfix (smtpd_milters)
+// and Sendmail (INPUT_MAIL_FILTER). It loads mailgw.conf, listens on
+// [mailgw.milter] ListenOn and carries out the core's Decisions.
 //
-// The front-end itself is being built; today the program checks its
-// configuration with -k/--check-config, exactly as the daemon will load it.
+// Signals: SIGTERM or SIGINT stop accepting connections, let the messages
+// in progress finish and exit; SIGHUP reloads the configuration and swaps
+// the filter without dropping sessions (ListenOn, Split and
+// ReinjectAddress take effect at the next start).
 package main
 
 import (
-	"fmt"
 	"io"
+	"log/slog"
 	"os"
 
 	"github.com/mailgw/mailgw/gateway"
 	"github.com/mailgw/mailgw/internal/daemon"
 )
 
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+const prog = "mailgw-milter"
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 
 func run(args []string, stderr io.Writer) int {
-	return daemon.Run("mailgw-milter", args, stderr, func(*gateway.Gateway) int {
-		fmt.Fprintln(stderr, "mailgw-milter: serving is not available in this version; only -k/--check-config is")
-		return 2
+	return daemon.Run(prog, args, stderr, func(gw *gateway.Gateway) int {
+		log := slog.New(slog.NewTextHandler(stderr, nil))
+		d := &daemonState{log: log, reload: func() (*gateway.Gateway, bool) {
+			// Read the flags again: daemon.Run keeps them to itself, and
+			// they were valid at start-up.
+			flags, ok := daemon.ParseFlags(prog, args, stderr)
+			if !ok {
+				return nil, false
+			}
+			return flags.Load(stderr)
+		}}
+		return d.serve(gw, notifySignals())
 	})
 }

@@ -1,0 +1,180 @@
+package milter
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	gomilter "github.com/emersion/go-milter"
+
+	"github.com/mailgw/mailgw/decision"
+	"github.com/mailgw/mailgw/filter"
+	"github.com/mailgw/mailgw/mimetree"
+)
+
+// Reply and body packets of milter-protocol.txt, "RESPONSE CODES".
+const (
+	// smfirReplyCode is SMFIR_REPLYCODE: reject or tempfail with our own
+	// SMTP reply instead of the MTA's generic one.
+	smfirReplyCode = byte(gomilter.ActReplyCode)
+	// bodyChunk bounds one SMFIR_REPLBODY packet: the body may be split
+	// across several, and MTAs limit the packet size (go-milter reads at
+	// most 1 MB; Sendmail and Postfix expect chunks like SMFIC_BODY's 64 KB).
+	bodyChunk = 64 << 10
+)
+
+// Generic replies, used when a Decision's own reply is missing or of the
+// wrong class: a reject must be permanent (5xx), a tempfail temporary (4xx).
+var (
+	genericReject = decision.Reply{Code: 550, Enhanced: "5.7.1", Text: "Message rejected"}
+)
+
+// carryOut turns the Decisions into the verdict for this session and logs
+// one line for it.
+func (s *Server) carryOut(ctx context.Context, env *filter.Envelope, res *filter.Result, m *gomilter.Modifier) gomilter.Response {
+	ds := res.Decisions
+	if len(ds) == 0 {
+		s.logVerdict(env, "accept", nil, "", "no recipients")
+		return gomilter.RespContinue
+	}
+	if len(ds) > 1 {
+		if err := s.split(ctx, env, res, m); err != nil {
+			s.logVerdict(env, "tempfail", ds, "", err.Error())
+			return tempfailResponse()
+		}
+	}
+	resp, action, err := s.apply(ds[0], res.Message, m)
+	if err != nil {
+		s.logVerdict(env, "tempfail", ds, "", err.Error())
+		return tempfailResponse()
+	}
+	s.logVerdict(env, action, ds, replyOf(resp), "")
+	return resp
+}
+
+// apply carries out the session's own Decision.
+func (s *Server) apply(d *decision.Decision, msg *mimetree.Message, m *gomilter.Modifier) (gomilter.Response, string, error) {
+	switch d.Disposition {
+	case decision.Deliver:
+		if err := modify(d, msg, m); err != nil {
+			return nil, "", err
+		}
+		// SMFIR_CONTINUE at end of message works as SMFIR_ACCEPT
+		// (milter-protocol.txt, 'c').
+		return gomilter.RespContinue, "accept", nil
+	case decision.Block:
+		return gomilter.RespDiscard, "discard", nil
+	case decision.Reject:
+		return replyResponse(d.Reply, 5, genericReject), "reject", nil
+	case decision.Tempfail:
+		return replyResponse(d.Reply, 4, decision.TempfailReply()), "tempfail", nil
+	}
+	return nil, "", fmt.Errorf("unknown disposition %q", d.Disposition)
+}
+
+// modify sends the Plan's header operations in order, then the new body.
+func modify(d *decision.Decision, msg *mimetree.Message, m *gomilter.Modifier) error {
+	p, err := d.Plan(msg)
+	if err != nil {
+		return err
+	}
+	for _, mod := range p.HeaderMods {
+		if err := headerAction(mod, m); err != nil {
+			return fmt.Errorf("sending %s %s: %w", mod.Op, mod.Name, err)
+		}
+	}
+	if !p.BodyChanged {
+		return nil
+	}
+	// go-milter converts CRLF to LF per packet; converting first keeps a
+	// CRLF split across two packets from leaving a stray CR.
+	body := bytes.ReplaceAll(p.Body, []byte("\r\n"), []byte("\n"))
+	for len(body) > 0 {
+		n := min(len(body), bodyChunk)
+		if err := m.ReplaceBody(body[:n]); err != nil {
+			return fmt.Errorf("replacing body: %w", err)
+		}
+		body = body[n:]
+	}
+	return nil
+}
+
+// headerAction maps a Plan operation onto SMFIR_ADDHEADER or
+// SMFIR_CHGHEADER; the Plan already uses milter semantics (1-based index
+// per name, an empty value deletes).
+func headerAction(mod decision.Modification, m *gomilter.Modifier) error {
+	switch mod.Op {
+	case decision.HeaderAdd:
+		return m.AddHeader(mod.Name, mod.Value)
+	case decision.HeaderChange:
+		return m.ChangeHeader(mod.Index, mod.Name, mod.Value)
+	case decision.HeaderDelete:
+		return m.ChangeHeader(mod.Index, mod.Name, "")
+	}
+	return fmt.Errorf("not a header operation: %s", mod.Op)
+}
+
+// replyResponse is SMFIR_REPLYCODE with r when r has the wanted class
+// (4 or 5), else with def. The data is "CODE ENHANCED TEXT" NUL-terminated;
+// '%' is doubled because Sendmail expands it in reply texts.
+func replyResponse(r *decision.Reply, class int, def decision.Reply) gomilter.Response {
+	if r == nil || r.Code/100 != class {
+		r = &def
+	}
+	rr := *r
+	rr.Text = strings.ReplaceAll(strings.ReplaceAll(rr.Text, "\r", " "), "\n", " ")
+	rr.Text = strings.ReplaceAll(rr.Text, "%", "%%")
+	return gomilter.NewResponseStr(smfirReplyCode, rr.String())
+}
+
+func tempfailResponse() gomilter.Response {
+	return replyResponse(nil, 4, decision.TempfailReply())
+}
+
+// replyOf returns the SMTP reply inside a SMFIR_REPLYCODE response.
+func replyOf(r gomilter.Response) string {
+	msg := r.Response()
+	if msg.Code != smfirReplyCode {
+		return ""
+	}
+	return strings.TrimRight(string(msg.Data), "\x00")
+}
+
+func (s *Server) logVerdict(env *filter.Envelope, action string, ds []*decision.Decision, reply, errText string) {
+	groups := make([]string, len(ds))
+	for i, d := range ds {
+		groups[i] = d.Group + ":" + string(d.Disposition)
+	}
+	attrs := []any{"queue_id", env.QueueID, "action", action, "groups", groups, "recipients", len(env.Rcpts)}
+	if u := unhandled(ds); len(u) > 0 {
+		attrs = append(attrs, "not_carried_out", u)
+	}
+	if reply != "" {
+		attrs = append(attrs, "reply", reply)
+	}
+	if errText != "" {
+		s.log.Error("milter verdict", append(attrs, "error", errText)...)
+		return
+	}
+	s.log.Info("milter verdict", attrs...)
+}
+
+// unhandled names the requests of ds this front-end does not carry out
+// yet (quarantine copies, notifications), so the log shows what was
+// skipped.
+func unhandled(ds []*decision.Decision) []string {
+	var quarantine, notify bool
+	for _, d := range ds {
+		quarantine = quarantine || len(d.Quarantine) > 0
+		notify = notify || len(d.Notify) > 0
+	}
+	var out []string
+	if quarantine {
+		out = append(out, "quarantine")
+	}
+	if notify {
+		out = append(out, "notify")
+	}
+	return out
+}

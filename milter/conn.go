@@ -1,0 +1,133 @@
+package milter
+
+import (
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	gomilter "github.com/emersion/go-milter"
+)
+
+// conn is one MTA connection. go-milter replaces its Milter value after
+// every verdict, which would lose the SMTP client's connect and HELO data
+// for the next message of the same SMTP session. Each conn therefore runs
+// its own go-milter Server whose factory hands out sessions that share
+// this conn's client data.
+type conn struct {
+	srv  *Server
+	nc   net.Conn
+	once sync.Once
+	done chan struct{} // closed when nc is closed
+
+	mu     sync.Mutex
+	busy   bool // a message is between MAIL FROM and its verdict
+	client clientData
+}
+
+// clientData is what one SMTP session tells about its client; it outlives
+// the messages of the session.
+type clientData struct {
+	ip   string
+	host string
+	helo string
+}
+
+func newConn(s *Server, nc net.Conn) *conn {
+	return &conn{srv: s, nc: nc, done: make(chan struct{})}
+}
+
+// serve runs the milter protocol until the MTA or Shutdown ends it.
+func (c *conn) serve() {
+	defer c.srv.untrack(c)
+	gs := &gomilter.Server{
+		NewMilter: func() gomilter.Milter { return newSession(c) },
+		Actions:   Actions,
+	}
+	// Serve returns once the one connection has been handled and closed.
+	gs.Serve(&oneConnListener{c: c})
+}
+
+func (c *conn) Read(p []byte) (int, error) {
+	// After Shutdown a connection ends between messages: the read that
+	// would wait for the next MAIL FROM sees end of file instead.
+	if c.srv.isClosing() && !c.isBusy() {
+		return 0, io.EOF
+	}
+	for {
+		n, err := c.nc.Read(p)
+		if ne, ok := err.(net.Error); !ok || !ne.Timeout() || n > 0 || !c.srv.isClosing() {
+			return n, err
+		}
+		if !c.isBusy() {
+			return 0, io.EOF // woken by Shutdown: an orderly end, not an error to log
+		}
+		// A message began just as Shutdown woke the idle connection: let
+		// it finish.
+		c.nc.SetReadDeadline(time.Time{})
+	}
+}
+
+func (c *conn) isBusy() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.busy
+}
+
+func (c *conn) setBusy(b bool) {
+	c.mu.Lock()
+	c.busy = b
+	c.mu.Unlock()
+}
+
+func (c *conn) setClient(f func(*clientData)) {
+	c.mu.Lock()
+	f(&c.client)
+	c.mu.Unlock()
+}
+
+func (c *conn) clientData() clientData {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.client
+}
+
+// wakeIfIdle ends a read waiting for the next message, so that Shutdown
+// does not wait for MTAs that keep idle connections open.
+func (c *conn) wakeIfIdle() {
+	if !c.isBusy() {
+		c.nc.SetReadDeadline(time.Now())
+	}
+}
+
+func (c *conn) Write(p []byte) (int, error)        { return c.nc.Write(p) }
+func (c *conn) LocalAddr() net.Addr                { return c.nc.LocalAddr() }
+func (c *conn) RemoteAddr() net.Addr               { return c.nc.RemoteAddr() }
+func (c *conn) SetDeadline(t time.Time) error      { return c.nc.SetDeadline(t) }
+func (c *conn) SetReadDeadline(t time.Time) error  { return c.nc.SetReadDeadline(t) }
+func (c *conn) SetWriteDeadline(t time.Time) error { return c.nc.SetWriteDeadline(t) }
+
+func (c *conn) Close() error {
+	err := c.nc.Close()
+	c.once.Do(func() { close(c.done) })
+	return err
+}
+
+// oneConnListener hands go-milter's Serve a single connection, then blocks
+// until that connection is closed so that Serve returns exactly then.
+type oneConnListener struct {
+	c    *conn
+	used bool
+}
+
+func (l *oneConnListener) Accept() (net.Conn, error) {
+	if !l.used {
+		l.used = true
+		return l.c, nil
+	}
+	<-l.c.done
+	return nil, net.ErrClosed
+}
+
+func (l *oneConnListener) Close() error   { return nil }
+func (l *oneConnListener) Addr() net.Addr { return l.c.nc.LocalAddr() }

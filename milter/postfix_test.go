@@ -1,0 +1,171 @@
+package milter_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/mailgw/mailgw/config"
+	"github.com/mailgw/mailgw/filter"
+	"github.com/mailgw/mailgw/gateway"
+	"github.com/mailgw/mailgw/internal/peer"
+	"github.com/mailgw/mailgw/milter"
+	"github.com/mailgw/mailgw/milter/postfixtest"
+)
+
+const postfixConf = `[mailgw.policy]
+CheckAV=true
+ActionInfected=remove
+BlockMessage=
+
+[mailgw.group:blockers]
+Recipients=*@block.test
+BlockMessage=av/infected
+BlockReply=550 5.7.1 Refused by policy
+
+[mailgw.group:others]
+Recipients=*@other.test
+ActionInfected=pass
+`
+
+// eicar builds the EICAR test file at run time from two pieces, so that no
+// test virus is stored in the repository.
+func eicar() string {
+	return `X5O!P%@AP[4\PZX54(P^)7CC)7}$` + "EICAR-STANDARD-" + "ANTIVIRUS-TEST-FILE!$H+H*"
+}
+
+func postfixMsg(to, subject, attachment string) []byte {
+	return []byte("From: alice@example.org\r\nTo: " + to + "\r\nSubject: " + subject + "\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=\"BND\"\r\n\r\n" +
+		"--BND\r\nContent-Type: text/plain\r\n\r\nhello from the test\r\n" +
+		"--BND\r\nContent-Type: application/octet-stream; name=\"eicar.com\"\r\n" +
+		"Content-Disposition: attachment; filename=\"eicar.com\"\r\n\r\n" + attachment + "\r\n--BND--\r\n")
+}
+
+// startFilterMilter serves the real pipeline (the built-in anti-virus
+// engine) on a free port, logging to the test.
+func startFilterMilter(t *testing.T, reinject string) string {
+	t.Helper()
+	gw, err := gateway.Parse("mailgw.conf", []byte(postfixConf), config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine, err := gw.VirusScanner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	srv := milter.NewServer(gw.Filter(filter.Options{Virus: engine, Logger: log, Version: "test"}), milter.Options{Logger: log,
+		Reinject: milter.SMTPReinjector{Address: reinject, Timeout: 10 * time.Second}})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	return ln.Addr().String()
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+func TestThroughPostfix(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Postfix")
+	}
+	sink := postfixtest.StartSink(t)
+	reinject := peer.FreePort(t)
+	pf := postfixtest.Start(t, postfixtest.Options{Milter: "inet:" + startFilterMilter(t, reinject), RelayHost: sink.Addr,
+		Reinject: reinject})
+	defer func() {
+		if t.Failed() {
+			t.Logf("Postfix log:\n%s", pf.Log())
+		}
+	}()
+
+	t.Run("clean", func(t *testing.T) {
+		mustSend(t, pf.SMTPAddr, "bob@example.com", postfixMsg("bob@example.com", "clean", "just data"))
+		got := sink.Next(t, 30*time.Second)
+		for _, want := range []string{"X-SpamTest-", "X-MailGW-", "just data", "Subject: clean"} {
+			if !bytes.Contains(got.Data, []byte(want)) {
+				t.Errorf("delivered message lacks %q:\n%s", want, got.Data)
+			}
+		}
+	})
+	t.Run("infected attachment removed", func(t *testing.T) {
+		mustSend(t, pf.SMTPAddr, "bob@example.com", postfixMsg("bob@example.com", "virus", eicar()))
+		got := sink.Next(t, 30*time.Second)
+		if bytes.Contains(got.Data, []byte("EICAR-STANDARD")) || !bytes.Contains(got.Data, []byte("hello from the test")) {
+			t.Errorf("delivered message still carries the virus or lost its text:\n%s", got.Data)
+		}
+		if !bytes.Contains(got.Data, []byte("X-MailGW-AV-Status: infected")) {
+			t.Errorf("no X-MailGW-AV-Status: infected:\n%s", got.Data)
+		}
+	})
+	t.Run("blocked with 550", func(t *testing.T) {
+		err := smtpSend(t, pf.SMTPAddr, []string{"carol@block.test"}, postfixMsg("carol@block.test", "virus", eicar()))
+		var se *smtp.SMTPError
+		if !errors.As(err, &se) || se.Code != 550 || !strings.Contains(se.Message, "Refused by policy") {
+			t.Fatalf("got %v, want 550 5.7.1 Refused by policy", err)
+		}
+		sink.None(t, 2*time.Second)
+	})
+	t.Run("split into group variants", func(t *testing.T) {
+		mustSendTo(t, pf.SMTPAddr, []string{"bob@example.com", "eve@other.test"}, postfixMsg("bob@example.com, eve@other.test", "split", eicar()))
+		byRcpt := map[string][]byte{}
+		for range 2 {
+			m := sink.Next(t, 30*time.Second)
+			if len(m.Rcpts) != 1 {
+				t.Fatalf("a variant went to %v, want one recipient each", m.Rcpts)
+			}
+			byRcpt[m.Rcpts[0]] = m.Data
+		}
+		bob, eve := byRcpt["bob@example.com"], byRcpt["eve@other.test"]
+		if bytes.Contains(bob, []byte("EICAR-STANDARD")) || !bytes.Contains(bob, []byte("X-SpamTest-Group-ID: policy")) {
+			t.Errorf("bob's variant:\n%s", bob)
+		}
+		if !bytes.Contains(eve, []byte("EICAR-STANDARD")) || !bytes.Contains(eve, []byte("X-SpamTest-Group-ID: others")) {
+			t.Errorf("eve's variant:\n%s", eve)
+		}
+	})
+}
+
+func mustSend(t *testing.T, addr, rcpt string, msg []byte) {
+	t.Helper()
+	mustSendTo(t, addr, []string{rcpt}, msg)
+}
+
+func mustSendTo(t *testing.T, addr string, rcpts []string, msg []byte) {
+	t.Helper()
+	if err := smtpSend(t, addr, rcpts, msg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func smtpSend(t *testing.T, addr string, rcpts []string, msg []byte) error {
+	t.Helper()
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Hello("client.test"); err != nil {
+		return err
+	}
+	return c.SendMail("alice@example.org", rcpts, bytes.NewReader(msg))
+}

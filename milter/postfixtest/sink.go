@@ -1,0 +1,98 @@
+package postfixtest
+
+import (
+	"bytes"
+	"io"
+	"log"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Message is one message the Sink received.
+type Message struct {
+	From  string
+	Rcpts []string
+	Data  []byte
+}
+
+// Sink is an SMTP server that accepts every message and hands it to the
+// test: the next hop Postfix delivers to.
+type Sink struct {
+	Addr     string
+	messages chan Message
+}
+
+// StartSink listens on a free loopback port until the test ends.
+func StartSink(t testing.TB) *Sink {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Sink{Addr: ln.Addr().String(), messages: make(chan Message, 100)}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		return &sinkSession{sink: s}, nil
+	}))
+	srv.Domain = "sink.test"
+	// Postfix's SMTP client drops cached connections without QUIT;
+	// go-smtp would log each as an error.
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	srv.ReadTimeout, srv.WriteTimeout = 30*time.Second, 30*time.Second
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return s
+}
+
+// Next waits for the next message; it fails the test after timeout.
+func (s *Sink) Next(t testing.TB, timeout time.Duration) Message {
+	t.Helper()
+	select {
+	case m := <-s.messages:
+		return m
+	case <-time.After(timeout):
+		t.Fatalf("postfixtest: no message reached the sink within %v", timeout)
+		return Message{}
+	}
+}
+
+// None checks that no message arrives within d.
+func (s *Sink) None(t testing.TB, d time.Duration) {
+	t.Helper()
+	select {
+	case m := <-s.messages:
+		t.Errorf("postfixtest: unexpected message for %v:\n%s", m.Rcpts, m.Data)
+	case <-time.After(d):
+	}
+}
+
+type sinkSession struct {
+	sink *Sink
+	msg  Message
+}
+
+func (s *sinkSession) Reset()        { s.msg = Message{} }
+func (s *sinkSession) Logout() error { return nil }
+
+func (s *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+	s.msg.From = from
+	return nil
+}
+
+func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.msg.Rcpts = append(s.msg.Rcpts, to)
+	return nil
+}
+
+func (s *sinkSession) Data(r io.Reader) error {
+	var b bytes.Buffer
+	if _, err := io.Copy(&b, r); err != nil {
+		return err
+	}
+	s.msg.Data = b.Bytes()
+	s.sink.messages <- s.msg
+	s.msg = Message{}
+	return nil
+}

@@ -1,0 +1,176 @@
+// Package milter is the milter adapter: it speaks the Sendmail milter
+// protocol (github.com/emersion/go-milter; the protocol is described in
+// milter-protocol.txt shipped with that module) to Postfix or Sendmail,
+// collects the envelope and the message, runs the core filter and carries
+// out its Decisions with milter actions.
+//
+// go-milter negotiates protocol version 2, so the milter cannot ask the MTA
+// for macros (SMFIF_SETSYMLIST is version 6). Everything the filter needs
+// therefore comes from the callbacks' arguments (Connect, Helo, MailFrom,
+// RcptTo); the only macro read is the queue id `i`, which Postfix sends by
+// default with MAIL FROM and end of message. go-milter also forgets the
+// connect and HELO data after each verdict; this package keeps them per
+// connection itself (see conn).
+package milter
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	gomilter "github.com/emersion/go-milter"
+
+	"github.com/mailgw/mailgw/filter"
+)
+
+// Processor runs the core on one message. *filter.Filter is one; the daemon
+// passes a value that swaps filters on reload.
+type Processor interface {
+	Process(ctx context.Context, env *filter.Envelope, raw []byte) *filter.Result
+}
+
+// Reinjector delivers one group's variant of a message to its recipients
+// outside the milter session.
+type Reinjector interface {
+	Reinject(ctx context.Context, from string, rcpts []string, msg []byte) error
+}
+
+// Options configure a Server.
+type Options struct {
+	Logger *slog.Logger // nil: slog.Default()
+	// Split is SplitReinject or SplitDefer; "" is SplitReinject.
+	Split string
+	// Reinject carries other groups' variants under SplitReinject; nil
+	// makes such messages tempfail.
+	Reinject Reinjector
+	// Timeout bounds the filter's work on one message; 0 is 5 minutes,
+	// below Postfix's milter_content_timeout default of 300 s plus margin.
+	Timeout time.Duration
+}
+
+// Actions are the modifications the milter announces in SMFIC_OPTNEG
+// (milter-protocol.txt, "PROTOCOL NEGOTIATION"): header add/change
+// (SMFIF_ADDHDRS, SMFIF_CHGHDRS), body replacement (SMFIF_CHGBODY) and
+// recipient removal and addition for group splits (SMFIF_DELRCPT,
+// SMFIF_ADDRCPT).
+const Actions = gomilter.OptAddHeader | gomilter.OptChangeHeader | gomilter.OptChangeBody |
+	gomilter.OptRemoveRcpt | gomilter.OptAddRcpt
+
+// Server accepts MTA connections and runs one milter session on each. It
+// is safe for concurrent use; Shutdown stops it gracefully.
+type Server struct {
+	proc Processor
+	opts Options
+	log  *slog.Logger
+
+	mu        sync.Mutex
+	closing   bool
+	listeners map[net.Listener]bool
+	conns     map[*conn]bool
+	wg        sync.WaitGroup
+}
+
+// NewServer returns a Server; it opens nothing.
+func NewServer(p Processor, opts Options) *Server {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = 5 * time.Minute
+	}
+	if opts.Split == "" {
+		opts.Split = SplitReinject
+	}
+	return &Server{proc: p, opts: opts, log: log, listeners: map[net.Listener]bool{}, conns: map[*conn]bool{}}
+}
+
+// ErrServerClosed is returned by Serve after Shutdown.
+var ErrServerClosed = errors.New("milter: server closed")
+
+// Serve accepts connections on ln until Shutdown or an accept error.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		ln.Close()
+		return ErrServerClosed
+	}
+	s.listeners[ln] = true
+	s.mu.Unlock()
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			delete(s.listeners, ln)
+			if s.closing {
+				return ErrServerClosed
+			}
+			return err
+		}
+		if !s.track(nc) {
+			nc.Close()
+		}
+	}
+}
+
+// track starts the session of a new connection unless shutting down.
+func (s *Server) track(nc net.Conn) bool {
+	c := newConn(s, nc)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.conns[c] = true
+	s.wg.Add(1)
+	go c.serve()
+	return true
+}
+
+func (s *Server) untrack(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
+// Shutdown stops accepting, lets every message in progress finish and
+// ends idle connections (the MTA then opens new ones to the next
+// instance). When ctx ends first, the remaining connections are closed;
+// the MTA applies its milter_default_action to their messages.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	for ln := range s.listeners {
+		ln.Close()
+	}
+	for c := range s.conns {
+		c.wakeIfIdle()
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		for c := range s.conns {
+			c.nc.Close()
+		}
+		s.mu.Unlock()
+		<-done
+		return ctx.Err()
+	}
+}
+
+func (s *Server) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
+}

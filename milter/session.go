@@ -1,0 +1,153 @@
+package milter
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/textproto"
+	"runtime/debug"
+	"strings"
+
+	gomilter "github.com/emersion/go-milter"
+
+	"github.com/mailgw/mailgw/filter"
+)
+
+// macroQueueID is Sendmail's queue id macro `i` (milter-protocol.txt,
+// SMFIC_MACRO 'M'); Postfix sends it by default with MAIL FROM and at end
+// of message.
+const macroQueueID = "i"
+
+// unknownHost is the host name Postfix and Sendmail pass to SMFIC_CONNECT
+// when the client's address has no verified name.
+const unknownHost = "unknown"
+
+// session is one message of a connection: go-milter makes a new one after
+// each verdict; the client data live in the shared conn.
+type session struct {
+	c       *conn
+	queueID string
+	from    string
+	rcpts   []string
+	header  bytes.Buffer
+	body    bytes.Buffer
+}
+
+var _ gomilter.Milter = (*session)(nil)
+
+func newSession(c *conn) *session { return &session{c: c} }
+
+// Connect keeps the client's address and verified name for every message
+// of the SMTP session.
+func (s *session) Connect(host, family string, port uint16, addr net.IP, m *gomilter.Modifier) (gomilter.Response, error) {
+	s.c.setClient(func(cd *clientData) {
+		*cd = clientData{}
+		if addr != nil {
+			cd.ip = addr.String()
+		}
+		if host != unknownHost && !strings.HasPrefix(host, "[") {
+			cd.host = host // Postfix passes "[addr]" or "unknown" when the name is not verified
+		}
+	})
+	return gomilter.RespContinue, nil
+}
+
+func (s *session) Helo(name string, m *gomilter.Modifier) (gomilter.Response, error) {
+	s.c.setClient(func(cd *clientData) { cd.helo = name })
+	return gomilter.RespContinue, nil
+}
+
+func (s *session) MailFrom(from string, m *gomilter.Modifier) (gomilter.Response, error) {
+	s.c.setBusy(true)
+	s.from = from
+	s.noteQueueID(m)
+	return gomilter.RespContinue, nil
+}
+
+func (s *session) RcptTo(rcpt string, m *gomilter.Modifier) (gomilter.Response, error) {
+	s.rcpts = append(s.rcpts, rcpt)
+	return gomilter.RespContinue, nil
+}
+
+// Header rebuilds the header field as it was received. Without
+// SMFIP_HDR_LEADSPC (a version 6 option) the MTA strips the space after
+// the colon; folded values arrive with bare LF line breaks.
+func (s *session) Header(name, value string, m *gomilter.Modifier) (gomilter.Response, error) {
+	s.header.WriteString(name + ": " + toCRLF(value) + "\r\n")
+	return gomilter.RespContinue, nil
+}
+
+func (s *session) Headers(h textproto.MIMEHeader, m *gomilter.Modifier) (gomilter.Response, error) {
+	return gomilter.RespContinue, nil
+}
+
+func (s *session) BodyChunk(chunk []byte, m *gomilter.Modifier) (gomilter.Response, error) {
+	s.body.Write(chunk)
+	return gomilter.RespContinue, nil
+}
+
+// Abort ends the message without a verdict (RSET, or the client left);
+// the connection data stay.
+func (s *session) Abort(m *gomilter.Modifier) error {
+	s.reset()
+	return nil
+}
+
+// reset readies the session for the next message of the connection: go-milter
+// keeps the same session after a verdict of SMFIR_CONTINUE or
+// SMFIR_REPLYCODE, and makes a new one after the others.
+func (s *session) reset() {
+	*s = session{c: s.c}
+	s.c.setBusy(false)
+}
+
+// Body is the end of the message: filter it and carry out the Decisions.
+// A panic anywhere in here is a temporary failure for the client, never a
+// lost message.
+func (s *session) Body(m *gomilter.Modifier) (resp gomilter.Response, err error) {
+	defer s.reset()
+	s.noteQueueID(m)
+	srv := s.c.srv
+	defer func() {
+		if r := recover(); r != nil {
+			srv.log.Error("milter verdict", "queue_id", s.queueID, "action", "tempfail",
+				"error", fmt.Sprintf("internal error: %v\n%s", r, debug.Stack()))
+			resp, err = tempfailResponse(), nil
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), srv.opts.Timeout)
+	defer cancel()
+	env := s.envelope()
+	res := srv.proc.Process(ctx, env, s.raw())
+	return srv.carryOut(ctx, env, res, m), nil
+}
+
+func (s *session) noteQueueID(m *gomilter.Modifier) {
+	if id := m.Macros[macroQueueID]; id != "" {
+		s.queueID = id
+	}
+}
+
+func (s *session) envelope() *filter.Envelope {
+	cd := s.c.clientData()
+	env := &filter.Envelope{QueueID: s.queueID, From: s.from, Rcpts: s.rcpts, ClientHost: cd.host, Helo: cd.helo}
+	if ip, err := netip.ParseAddr(strings.TrimPrefix(cd.ip, "IPv6:")); err == nil {
+		env.ClientIP = ip.Unmap()
+	}
+	return env
+}
+
+// raw is the message as the MTA received it: header, blank line, body
+// (which the MTA sends with CRLF line endings).
+func (s *session) raw() []byte {
+	raw := make([]byte, 0, s.header.Len()+2+s.body.Len())
+	raw = append(raw, s.header.Bytes()...)
+	raw = append(raw, "\r\n"...)
+	return append(raw, s.body.Bytes()...)
+}
+
+func toCRLF(v string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(v, "\r\n", "\n"), "\n", "\r\n")
+}
