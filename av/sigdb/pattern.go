@@ -57,15 +57,6 @@ func anyPos() pos {
 	return p
 }
 
-func (p *pos) asSet() byteSet {
-	if p.exact {
-		var s byteSet
-		s.add(p.b)
-		return s
-	}
-	return p.set
-}
-
 type atomKind uint8
 
 const (
