@@ -28,6 +28,11 @@ const (
 // wrong class: a reject must be permanent (5xx), a tempfail temporary (4xx).
 var (
 	genericReject = decision.Reply{Code: 550, Enhanced: "5.7.1", Text: "Message rejected"}
+	// deferReply refuses a recipient of a second policy group for this
+	// transaction only: 452 is RFC 5321's "too many recipients", which
+	// clients answer by sending the rest in a new transaction, and 4.5.3
+	// is RFC 3463's enhanced code for it.
+	deferReply = decision.Reply{Code: 452, Enhanced: "4.5.3", Text: "Too many recipients, send the rest in a new transaction"}
 )
 
 // carryOut turns the Decisions into the verdict for this session and logs

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/mailgw/mailgw/internal/peer"
 	"github.com/mailgw/mailgw/milter"
 	"github.com/mailgw/mailgw/milter/postfixtest"
+	"github.com/mailgw/mailgw/policy"
 )
 
 const postfixConf = `[mailgw.policy]
@@ -51,7 +53,8 @@ func postfixMsg(to, subject, attachment string) []byte {
 
 // startFilterMilter serves the real pipeline (the built-in anti-virus
 // engine) on a free port, logging to the test.
-func startFilterMilter(t *testing.T, reinject string) string {
+// opts.Logger is set here, and under SplitDefer opts.GroupOf.
+func startFilterMilter(t *testing.T, opts milter.Options) string {
 	t.Helper()
 	gw, err := gateway.Parse("mailgw.conf", []byte(postfixConf), config.Options{})
 	if err != nil {
@@ -62,8 +65,11 @@ func startFilterMilter(t *testing.T, reinject string) string {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
-	srv := milter.NewServer(gw.Filter(filter.Options{Virus: engine, Logger: log, Version: "test"}), milter.Options{Logger: log,
-		Reinject: milter.SMTPReinjector{Address: reinject, Timeout: 10 * time.Second}})
+	opts.Logger = log
+	if opts.Split == milter.SplitDefer {
+		opts.GroupOf = func(s policy.Sender, rcpt string) string { return gw.Policy.GroupFor(s, rcpt).Name }
+	}
+	srv := milter.NewServer(gw.Filter(filter.Options{Virus: engine, Logger: log, Version: "test"}), opts)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +96,8 @@ func TestThroughPostfix(t *testing.T) {
 	}
 	sink := postfixtest.StartSink(t)
 	reinject := peer.FreePort(t)
-	pf := postfixtest.Start(t, postfixtest.Options{Milter: "inet:" + startFilterMilter(t, reinject), RelayHost: sink.Addr,
+	pf := postfixtest.Start(t, postfixtest.Options{Milter: "inet:" + startFilterMilter(t, milter.Options{
+		Reinject: milter.SMTPReinjector{Address: reinject, Timeout: 10 * time.Second}}), RelayHost: sink.Addr,
 		Reinject: reinject})
 	defer func() {
 		if t.Failed() {
@@ -143,6 +150,69 @@ func TestThroughPostfix(t *testing.T) {
 			t.Errorf("eve's variant:\n%s", eve)
 		}
 	})
+}
+
+// Under Split=defer Postfix passes the milter's 452 for the second group's
+// recipient to the client, which delivers it in a second transaction.
+func TestDeferThroughPostfix(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Postfix")
+	}
+	sink := postfixtest.StartSink(t)
+	pf := postfixtest.Start(t, postfixtest.Options{Milter: "inet:" + startFilterMilter(t, milter.Options{Split: milter.SplitDefer}),
+		RelayHost: sink.Addr})
+	defer func() {
+		if t.Failed() {
+			t.Logf("Postfix log:\n%s", pf.Log())
+		}
+	}()
+	c, err := smtp.Dial(pf.SMTPAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Hello("client.test"); err != nil {
+		t.Fatal(err)
+	}
+	msg := postfixMsg("bob@example.com, eve@other.test", "defer", eicar())
+	if err := transaction(c, []string{"bob@example.com", "eve@other.test"}, msg); err != nil {
+		t.Fatal(err)
+	}
+	if err := transaction(c, []string{"eve@other.test"}, msg); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []struct{ rcpt, group string }{{"bob@example.com", "policy"}, {"eve@other.test", "others"}} {
+		m := sink.Next(t, 30*time.Second)
+		if len(m.Rcpts) != 1 || m.Rcpts[0] != want.rcpt || !bytes.Contains(m.Data, []byte("X-SpamTest-Group-ID: "+want.group)) {
+			t.Errorf("got a message for %v, want %s's variant:\n%s", m.Rcpts, want.rcpt, m.Data)
+		}
+	}
+}
+
+// transaction sends msg to the recipients Postfix accepts; every other
+// recipient must get the milter's 452 4.5.3.
+func transaction(c *smtp.Client, rcpts []string, msg []byte) error {
+	if err := c.Mail("alice@example.org", nil); err != nil {
+		return err
+	}
+	for i, r := range rcpts {
+		err := c.Rcpt(r, nil)
+		var se *smtp.SMTPError
+		switch {
+		case i == 0 && err != nil:
+			return err
+		case i > 0 && (!errors.As(err, &se) || se.Code != 452 || se.EnhancedCode != smtp.EnhancedCode{4, 5, 3}):
+			return fmt.Errorf("RCPT %s: got %v, want 452 4.5.3", r, err)
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(msg); err != nil {
+		return err
+	}
+	return w.Close()
 }
 
 func mustSend(t *testing.T, addr, rcpt string, msg []byte) {

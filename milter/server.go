@@ -24,6 +24,7 @@ import (
 	gomilter "github.com/emersion/go-milter"
 
 	"github.com/mailgw/mailgw/filter"
+	"github.com/mailgw/mailgw/policy"
 )
 
 // Processor runs the core on one message. *filter.Filter is one; the daemon
@@ -46,6 +47,10 @@ type Options struct {
 	// Reinject carries other groups' variants under SplitReinject; nil
 	// makes such messages tempfail.
 	Reinject Reinjector
+	// GroupOf names the policy group of one recipient; under SplitDefer
+	// it lets RCPT TO refuse, for now, a recipient of another group than
+	// the transaction's first. nil defers nothing at RCPT time.
+	GroupOf func(sender policy.Sender, rcpt string) string
 	// Timeout bounds the filter's work on one message; 0 is 5 minutes,
 	// below Postfix's milter_content_timeout default of 300 s plus margin.
 	Timeout time.Duration

@@ -13,6 +13,7 @@ import (
 	gomilter "github.com/emersion/go-milter"
 
 	"github.com/mailgw/mailgw/filter"
+	"github.com/mailgw/mailgw/policy"
 )
 
 // macroQueueID is Sendmail's queue id macro `i` (milter-protocol.txt,
@@ -31,6 +32,7 @@ type session struct {
 	queueID string
 	from    string
 	rcpts   []string
+	group   string // policy group of rcpts[0], under SplitDefer
 	header  bytes.Buffer
 	body    bytes.Buffer
 }
@@ -66,7 +68,21 @@ func (s *session) MailFrom(from string, m *gomilter.Modifier) (gomilter.Response
 	return gomilter.RespContinue, nil
 }
 
+// RcptTo collects the recipients. Under SplitDefer a recipient of another
+// group than the first one gets a temporary 452: the client keeps it for a
+// new transaction (RFC 5321 4.5.3.1.10), so each message has one group
+// and one variant.
 func (s *session) RcptTo(rcpt string, m *gomilter.Modifier) (gomilter.Response, error) {
+	opts := &s.c.srv.opts
+	if opts.Split == SplitDefer && opts.GroupOf != nil {
+		env := s.envelope()
+		g := opts.GroupOf(policy.Sender{Address: env.From, IP: env.ClientIP, Host: env.ClientHost}, rcpt)
+		if len(s.rcpts) == 0 {
+			s.group = g
+		} else if g != s.group {
+			return replyResponse(nil, 4, deferReply), nil
+		}
+	}
 	s.rcpts = append(s.rcpts, rcpt)
 	return gomilter.RespContinue, nil
 }

@@ -22,8 +22,10 @@ import (
 // tempfail: the client retries, and at worst a group gets a duplicate,
 // never a loss.
 func (s *Server) split(ctx context.Context, env *filter.Envelope, res *filter.Result, m *gomilter.Modifier) error {
-	if s.opts.Split != SplitReinject {
-		return errors.New("split mode defer is not implemented")
+	if s.opts.Split == SplitDefer {
+		// RcptTo keeps one group per transaction; several here mean no
+		// GroupOf, or a reload that moved recipients between groups.
+		return fmt.Errorf("split mode defer: recipients span %d groups", len(res.Decisions))
 	}
 	for _, d := range res.Decisions {
 		// A refusal cannot be given to some recipients only at end of

@@ -36,7 +36,7 @@ fi
 
 # Test peers come with the issues that use them (Postfix, Sendmail, clamd,
 # redis-server, pyzord, Chromium); list them here as they arrive.
-test_pkgs=(clamav-daemon clamav-testfiles c-icap libc-icap-mod-virus-scan p7zip-full bzip2 postfix)
+test_pkgs=(clamav-daemon clamav-testfiles c-icap libc-icap-mod-virus-scan p7zip-full bzip2 postfix m4)
 if [ "$want_test" = 1 ]; then
 	for p in "${test_pkgs[@]}"; do
 		dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
@@ -51,6 +51,23 @@ if [ ${#need[@]} -gt 0 ]; then
 	echo "postfix postfix/main_mailer_type select No configuration" | $sudo_cmd debconf-set-selections
 	$sudo_cmd apt-get update -qq
 	$sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+# Sendmail: Debian's sendmail-bin conflicts with postfix, so it is never
+# installed. Its packages are unpacked into a private tree that the milter
+# tests run it from (milter/sendmailtest).
+sendmail_root=/var/cache/mailgw-test/sendmail/root
+if [ "$want_test" = 1 ] && [ ! -x "$sendmail_root/usr/libexec/sendmail/sendmail" ]; then
+	work=$(mktemp -d)
+	(cd "$work" && chmod 0755 . && apt-get download -qq sendmail-bin sendmail-base sendmail-cf libwrap0)
+	for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$work/root"; done
+	# The binary is setgid mail; run by root, that makes the loader ignore
+	# LD_LIBRARY_PATH, which must find the unpacked libwrap.
+	chmod 0755 "$work/root/usr/libexec/sendmail/sendmail"
+	$sudo_cmd mkdir -p "$(dirname "$sendmail_root")"
+	$sudo_cmd rm -rf "$sendmail_root"
+	$sudo_cmd mv "$work/root" "$sendmail_root"
+	rm -rf "$work"
 fi
 
 if [ "$bootstrap_go" = 1 ]; then

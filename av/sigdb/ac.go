@@ -7,9 +7,9 @@ import "slices"
 // included.
 //
 // The root and the states one byte deep have full 256-entry transition rows
-// (a DFA: failures already resolved), which is where a scan spends nearly
-// all its time; deeper states keep sorted sparse children and a failure
-// link, so memory grows with the anchors' total length, not 1 KiB per state.
+// (a DFA: failures already resolved); deeper states keep sorted sparse
+// children and a failure link, so memory grows with the anchors' total
+// length, not 1 KiB per state.
 type automaton struct {
 	pairs  [1 << 16 / 64]uint64 // the first two bytes of each anchor
 	nDense uint32
@@ -112,6 +112,7 @@ func bfs(nodes []trieNode) []uint32 {
 	return order
 }
 
+// compile lays the trie out in arrays, states renumbered in order.
 func compile(nodes []trieNode, order []uint32) *automaton {
 	n := len(order)
 	id := make([]uint32, n) // old id -> new id
@@ -149,6 +150,13 @@ func compile(nodes []trieNode, order []uint32) *automaton {
 		}
 	}
 	a.start[n] = uint32(len(a.labels))
+	a.fillDense(nodes, order, ref)
+	return a
+}
+
+// fillDense builds the full rows of the root and depth-1 states: a missing
+// child takes the row of the failure state, which comes earlier.
+func (a *automaton) fillDense(nodes []trieNode, order []uint32, ref func(uint32) uint32) {
 	a.dense = make([]uint32, int(a.nDense)*256)
 	for s := range a.nDense {
 		for c := range 256 {
@@ -161,7 +169,6 @@ func compile(nodes []trieNode, order []uint32) *automaton {
 			}
 		}
 	}
-	return a
 }
 
 // scan calls hit for every anchor occurrence, with the index of its last

@@ -1,8 +1,10 @@
 package sigdb
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestBodyConstructs covers every hex construct, positive and negative.
@@ -35,6 +37,9 @@ func TestBodyConstructs(t *testing.T) {
 		{"range/0", "*", "6162{1-2}6364", "abcd", false},
 		{"range/3", "*", "6162{1-2}6364", "abxxxcd", false},
 		{"range/later occurrence", "*", "6162{1-2}6364", "abcd abxcd", true},
+		{"zero jump reads as star", "*", "6162{0}6364", "ab..cd", true},
+		{"zero range reads as star", "*", "6162{-0}6364", "ab..cd", true},
+		{"zero range reads as star/order", "*", "6162{0-0}6364", "cd..ab", false},
 		{"alternatives", "*", "61(62|63)64", "acd", true},
 		{"alternatives/none", "*", "61(62|63)64", "aed", false},
 		{"negated", "*", "61!(62|63)64", "aed", true},
@@ -105,7 +110,9 @@ func TestOffsets(t *testing.T) {
 		{"EOF-4,2", "xxxabxx", true},
 		{"EOF-4,2", "abxxx", false},
 		{"EOF-9", "ab", false},
-		{"EOF-9,8", "ab", true},
+		{"EOF-9,8", "ab", false}, // starts before the object: void, as in ClamAV
+		{"EOF-3,1", "xab", true},
+		{"EOF-3,1", "ab", false},
 		{"40", "ab", false},
 	}
 	for _, tc := range tests {
@@ -282,5 +289,28 @@ func TestAnchorChoice(t *testing.T) {
 		if string(bs.anchor) != tc.anchor || bs.aPart != tc.part || bs.aOff != tc.off {
 			t.Errorf("%s: anchor %q part %d off %d, want %q %d %d", tc.hex, bs.anchor, bs.aPart, bs.aOff, tc.anchor, tc.part, tc.off)
 		}
+	}
+}
+
+// TestFrequentAnchors checks that signatures whose anchor occurs at every
+// other byte stay linear: without the memo of verify.go each occurrence
+// would search the rest of the object again (minutes here).
+func TestFrequentAnchors(t *testing.T) {
+	data := []byte(strings.Repeat("ab", 1<<17) + "cd")
+	sigs := []string{
+		"Fwd:0:*:6162*7879",             // never completes
+		"Bwd:0:*:7879*6162",             // never completes
+		"BwdFar:0:*:7879*6162{0-3}6162", // star beyond a bounded gap
+		"FwdFar:0:*:6162{0-3}6162*7879",
+		"Both:0:*:7a*6162*7879",
+		"Late:0:*:6162*6364", // completes at the very end
+	}
+	db := mustParse(t, "freq.ndb", strings.Join(sigs, "\n"))
+	start := time.Now()
+	if got := db.MatchAll(data, 0); !slices.Equal(got, []string{"Late"}) {
+		t.Errorf("MatchAll = %q", got)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v: verification is not linear", d)
 	}
 }

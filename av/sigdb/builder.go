@@ -63,7 +63,6 @@ func (b *builder) lineErr(file string, line int, err error) {
 }
 
 func (b *builder) fileErr(file string, err error) {
-	b.errCount[file]++
 	b.errs = append(b.errs, fmt.Errorf("%s: %w", file, err))
 }
 
@@ -92,39 +91,42 @@ func (b *builder) bad(file string, line int, err error) {
 // parse dispatches on the extension of name.
 func (b *builder) parse(name string, data []byte) {
 	b.db.files = append(b.db.files, name)
-	switch ext := extOf(name); ext {
-	case ".cvd", ".cld":
+	switch ext := extOf(name); {
+	case ext == ".cvd" || ext == ".cld":
 		b.parseContainer(name, ext, data)
+	case b.lineParser(ext) != nil:
+		b.parseFlat(name, ext, data)
 	default:
-		if !b.parseFlat(name, ext, data) {
-			b.fileErr(name, fmt.Errorf("unsupported database format %q", ext))
-		}
+		b.fileErr(name, fmt.Errorf("unsupported database format %q", ext))
 	}
 }
 
-// parseFlat parses a line-oriented database; false if ext is not one.
-func (b *builder) parseFlat(name, ext string, data []byte) bool {
-	var fn func(line string) error
+// lineParser returns the parser of one line of a line-oriented database
+// format, nil for other extensions.
+func (b *builder) lineParser(ext string) func(line string) error {
 	switch ext {
 	case ".hdb", ".hsb":
-		fn = func(l string) error { return b.addHash(l, false, kindFile) }
+		return func(l string) error { return b.addHash(l, false, kindFile) }
 	case ".mdb", ".msb":
-		fn = func(l string) error { return b.addHash(l, true, kindSection) }
+		return func(l string) error { return b.addHash(l, true, kindSection) }
 	case ".fp", ".sfp":
-		fn = b.addAllow
+		return b.addAllow
 	case ".ndb":
-		fn = b.addBody
+		return b.addBody
 	case ".ign2":
-		fn = b.addIgnore
-	default:
-		return false
+		return b.addIgnore
 	}
+	return nil
+}
+
+// parseFlat parses a line-oriented database.
+func (b *builder) parseFlat(name, ext string, data []byte) {
+	fn := b.lineParser(ext)
 	eachLine(data, func(no int, line string) {
 		if err := fn(line); err != nil {
 			b.bad(name, no, err)
 		}
 	})
-	return true
 }
 
 // eachLine calls fn for every line that is neither blank nor a comment,

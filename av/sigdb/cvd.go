@@ -128,8 +128,11 @@ func (b *builder) untar(name string, r io.Reader) error {
 			return fmt.Errorf("archive member %q: only plain files at top level are allowed", th.Name)
 		}
 		body, err := io.ReadAll(tr)
-		if total += len(body); err != nil || total > maxUnpacked {
-			return fmt.Errorf("archive member %q: %v (or over %d bytes unpacked)", th.Name, err, maxUnpacked)
+		if err != nil {
+			return fmt.Errorf("archive member %q: %w", th.Name, err)
+		}
+		if total += len(body); total > maxUnpacked {
+			return fmt.Errorf("more than %d bytes unpacked", maxUnpacked)
 		}
 		inner := name + "/" + th.Name
 		e := tarEntry{name: th.Name, size: len(body), sum: sha256.Sum256(body)}
@@ -138,7 +141,8 @@ func (b *builder) untar(name string, r io.Reader) error {
 			info = b.parseInfo(inner, body)
 			continue
 		case th.Name == "COPYING":
-		case ext != ".cvd" && ext != ".cld" && b.parseFlat(inner, ext, body):
+		case b.lineParser(ext) != nil:
+			b.parseFlat(inner, ext, body)
 			e.loaded = true
 			b.db.files = append(b.db.files, inner)
 		default:

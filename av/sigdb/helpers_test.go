@@ -1,7 +1,6 @@
 package sigdb
 
 import (
-	"bytes"
 	"crypto/md5"
 	"encoding/binary"
 	"encoding/hex"
@@ -62,5 +61,3 @@ func buildPE(ep uint32, secs ...[]byte) []byte {
 	}
 	return out
 }
-
-var _ = bytes.Equal

@@ -132,9 +132,12 @@ func (o offset) window(n int, pe *peInfo) (lo, hi int, ok bool) {
 	return clip(base, base+o.shift, n)
 }
 
+// clip bounds a start window by the object. A window starting before the
+// object is no match at all, not clipped: ClamAV (checked with 1.4) drops
+// a signature whose EOF-n or EP-n offset falls before the start.
 func clip(lo, hi, n int) (int, int, bool) {
-	lo, hi = max(lo, 0), min(hi, n)
-	return lo, hi, lo <= hi
+	hi = min(hi, n)
+	return lo, hi, lo >= 0 && lo <= hi
 }
 
 // bodySig is one loaded .ndb signature.
@@ -175,6 +178,9 @@ func parseNDB(line string) (name string, bs *bodySig, err error) {
 		return name, nil, err
 	}
 	if bs.pat, err = parsePattern(f[3]); err != nil {
+		if !errors.Is(err, errUnsupported) {
+			err = fmt.Errorf("hex signature: %w", err)
+		}
 		return name, nil, err
 	}
 	switch {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -106,12 +107,13 @@ type pattern struct {
 }
 
 // appendAtom appends a to atoms, merging runs of literals and of skips so
-// that the longest literal run is one atom.
+// that the longest literal run is one atom. Literals are never appended to
+// in place: expanded alternatives share atoms.
 func appendAtom(atoms []atom, a atom) []atom {
 	if last := len(atoms) - 1; last >= 0 && a.kind == atoms[last].kind {
 		switch a.kind {
 		case atomLit:
-			atoms[last].lit = append(atoms[last].lit, a.lit...)
+			atoms[last].lit = append(slices.Clip(atoms[last].lit), a.lit...)
 			atoms[last].n += a.n
 			return atoms
 		case atomSkip:

@@ -42,6 +42,17 @@ func refParse(s string) []refElem {
 				i++
 			}
 			end := strings.IndexByte(s[i:], ')')
+			if s[i+1:i+end] == "W" {
+				var set byteSet
+				for c := range 256 {
+					if !strings.ContainsRune("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", rune(c)) {
+						set.add(byte(c))
+					}
+				}
+				out = append(out, refElem{set: set})
+				i += end + 1
+				continue
+			}
 			e := refElem{neg: neg}
 			for _, br := range strings.Split(s[i+1:i+end], "|") {
 				e.alts = append(e.alts, refParse(br))
@@ -142,7 +153,10 @@ func refMatches(r refSig, data []byte) bool {
 		}
 		hi = lo + sh
 	}
-	for s := max(lo, 0); s <= min(hi, len(data)); s++ {
+	if lo < 0 {
+		return false // as ClamAV: an offset before the start voids the signature
+	}
+	for s := lo; s <= min(hi, len(data)); s++ {
 		if refMatch(elems, data, s, func(int) bool { return true }) {
 			return true
 		}

@@ -41,31 +41,41 @@ type verifier struct {
 	win   []window
 	front []int
 	next  []int
-	mono  map[*bodySig]*monoCache
+	marks []mark
+	memo  map[*bodySig]*boundMemo
 }
 
-// monoCache remembers outcomes that are monotonic in the anchor position.
-// With an unbounded gap right after the anchor's part, a forward match from
-// end e implies one from any earlier end; with one right before it, a
-// backward match from start s implies one from any later start (the offset
-// window does not depend on s). Anchors arrive in increasing order, so after
-// one failure of a forward check every later candidate fails too: this
-// bounds the work of signatures whose anchor is frequent.
-type monoCache struct {
-	fwdOK, fwdFail int // forward succeeded from ends <= fwdOK, failed from >= fwdFail
-	bwdOK, bwdFail int // backward succeeded from starts >= bwdOK, failed from <= bwdFail
+// boundMemo remembers outcomes that are monotonic. Past an unbounded gap
+// (before part j), what remains depends on one number only: forward, the
+// earliest position the gap may start from, and a match from y implies one
+// from any y' <= y; backward, the latest start of part j, and a match from
+// x implies one from any x' >= x (the offset window is fixed per object).
+// Signatures whose anchor is frequent would otherwise search the rest of
+// the object again at each occurrence.
+type boundMemo struct {
+	fwd, bwd []bound // by j
 }
 
-func (v *verifier) cache(b *bodySig) *monoCache {
-	if v.mono == nil {
-		v.mono = map[*bodySig]*monoCache{}
+// bound holds the best known success and failure keys.
+type bound struct{ ok, fail int }
+
+type mark struct{ j, key int }
+
+func (v *verifier) memoOf(b *bodySig) *boundMemo {
+	if v.memo == nil {
+		v.memo = map[*bodySig]*boundMemo{}
 	}
-	c := v.mono[b]
-	if c == nil {
-		c = &monoCache{fwdOK: -1, fwdFail: 1 << 62, bwdOK: 1 << 62, bwdFail: -1}
-		v.mono[b] = c
+	m := v.memo[b]
+	if m == nil {
+		n := len(b.pat.parts)
+		m = &boundMemo{fwd: make([]bound, n), bwd: make([]bound, n)}
+		for j := range n {
+			m.fwd[j] = bound{ok: -1, fail: 1 << 62}
+			m.bwd[j] = bound{ok: 1 << 62, fail: -1}
+		}
+		v.memo[b] = m
 	}
-	return c
+	return m
 }
 
 // anchored verifies b given that its anchor's last byte is at end, the start
@@ -80,51 +90,14 @@ func (v *verifier) anchored(b *bodySig, end int, off window) bool {
 	if !vr.matchAt(v.data, s) {
 		return false
 	}
-	e := s + vr.n
-	if b.aPart > 0 && !v.backwardCached(b, s, off) {
+	if b.aPart > 0 && !v.backward(b, b.aPart-1, s, off) {
 		return false
 	}
-	return b.aPart == len(parts)-1 || v.forwardCached(b, e)
-}
-
-func (v *verifier) forwardCached(b *bodySig, e int) bool {
-	if b.pat.gaps[b.aPart+1].max >= 0 {
-		return v.forward(b, b.aPart+1, e)
-	}
-	c := v.cache(b)
-	switch {
-	case e <= c.fwdOK:
+	if b.aPart == len(parts)-1 {
 		return true
-	case e >= c.fwdFail:
-		return false
 	}
-	ok := v.forward(b, b.aPart+1, e)
-	if ok {
-		c.fwdOK = e
-	} else {
-		c.fwdFail = e
-	}
-	return ok
-}
-
-func (v *verifier) backwardCached(b *bodySig, s int, off window) bool {
-	if b.pat.gaps[b.aPart].max >= 0 {
-		return v.backward(b, b.aPart-1, s, off)
-	}
-	c := v.cache(b)
-	switch {
-	case s >= c.bwdOK:
-		return true
-	case s <= c.bwdFail:
-		return false
-	}
-	ok := v.backward(b, b.aPart-1, s, off)
-	if ok {
-		c.bwdOK = s
-	} else {
-		c.bwdFail = s
-	}
-	return ok
+	v.front = append(v.front[:0], s+vr.n)
+	return v.forwardFrom(b, b.aPart+1)
 }
 
 // unanchored verifies b by trying every start in off: the slow path.
@@ -138,25 +111,36 @@ func (v *verifier) unanchored(b *bodySig, off window) bool {
 	return len(b.pat.parts) == 1 || v.forwardFrom(b, 1)
 }
 
-// forward reports whether parts[i:] match with part i-1 ending at e.
-func (v *verifier) forward(b *bodySig, i, e int) bool {
-	v.front = append(v.front[:0], e)
-	return v.forwardFrom(b, i)
-}
-
-// forwardFrom continues from the ends in v.front.
+// forwardFrom reports whether parts[i:] match after one of the ends in
+// v.front.
 func (v *verifier) forwardFrom(b *bodySig, i int) bool {
 	parts, gaps := b.pat.parts, b.pat.gaps
-	for ; i < len(parts); i++ {
+	v.marks = v.marks[:0]
+	ok := true
+	for ; ok && i < len(parts); i++ {
+		if gaps[i].max < 0 {
+			m, y := &v.memoOf(b).fwd[i], v.front[0]
+			if y <= m.ok || y >= m.fail {
+				ok = y <= m.ok
+				break
+			}
+			v.marks = append(v.marks, mark{i, y})
+		}
 		only := i == len(parts)-1 || gaps[i+1].max < 0
 		v.win = windows(v.win, v.front, gaps[i], len(v.data))
 		v.next = v.stepFwd(&parts[i], v.win, v.next[:0], only)
 		v.front, v.next = v.next, v.front
-		if len(v.front) == 0 {
-			return false
+		ok = len(v.front) > 0
+	}
+	for _, k := range v.marks {
+		m := &v.memoOf(b).fwd[k.j]
+		if ok {
+			m.ok = max(m.ok, k.key)
+		} else {
+			m.fail = min(m.fail, k.key)
 		}
 	}
-	return true
+	return ok
 }
 
 // stepFwd appends to dst the sorted ends of part p starting in wins; with
@@ -199,15 +183,31 @@ func (v *verifier) stepFwd(p *part, wins []window, dst []int, onlyMin bool) []in
 func (v *verifier) backward(b *bodySig, i, s int, off window) bool {
 	parts, gaps := b.pat.parts, b.pat.gaps
 	v.front = append(v.front[:0], s)
-	for ; i >= 0; i-- {
+	v.marks = v.marks[:0]
+	ok := true
+	for ; ok && i >= 0; i-- {
+		if gaps[i+1].max < 0 {
+			m, x := &v.memoOf(b).bwd[i+1], v.front[len(v.front)-1]
+			if x >= m.ok || x <= m.fail {
+				ok = x >= m.ok
+				break
+			}
+			v.marks = append(v.marks, mark{i + 1, x})
+		}
 		onlyMax := i > 0 && gaps[i].max < 0
 		v.next = v.stepBwd(&parts[i], gaps[i+1], i == 0, onlyMax, off)
 		v.front, v.next = v.next, v.front
-		if len(v.front) == 0 {
-			return false
+		ok = len(v.front) > 0
+	}
+	for _, k := range v.marks {
+		m := &v.memoOf(b).bwd[k.j]
+		if ok {
+			m.ok = min(m.ok, k.key)
+		} else {
+			m.fail = max(m.fail, k.key)
 		}
 	}
-	return true
+	return ok
 }
 
 // stepBwd returns the sorted starts of part p ending gap g before a start in

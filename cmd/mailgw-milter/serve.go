@@ -16,6 +16,7 @@ import (
 	"github.com/mailgw/mailgw/gateway"
 	"github.com/mailgw/mailgw/milter"
 	"github.com/mailgw/mailgw/notify"
+	"github.com/mailgw/mailgw/policy"
 )
 
 // shutdownGrace bounds how long SIGTERM waits for messages in progress;
@@ -35,7 +36,22 @@ type daemonState struct {
 // swappable is the Processor the server uses: SIGHUP replaces the filter
 // while sessions keep running; each message uses the filter that was
 // current when it ended.
-type swappable struct{ p atomic.Pointer[filter.Filter] }
+// The policy travels with it, so that RCPT-time group checks (Split=defer)
+// follow reloads too.
+type swappable struct {
+	p   atomic.Pointer[filter.Filter]
+	pol atomic.Pointer[policy.Policy]
+}
+
+func (s *swappable) store(f *filter.Filter, pol *policy.Policy) {
+	s.pol.Store(pol)
+	s.p.Store(f)
+}
+
+// groupOf is milter.Options.GroupOf over the current policy.
+func (s *swappable) groupOf(sender policy.Sender, rcpt string) string {
+	return s.pol.Load().GroupFor(sender, rcpt).Name
+}
 
 func (s *swappable) Process(ctx context.Context, env *filter.Envelope, raw []byte) *filter.Result {
 	return s.p.Load().Process(ctx, env, raw)
@@ -60,7 +76,7 @@ func (d *daemonState) serve(gw *gateway.Gateway, sigs <-chan os.Signal) int {
 		d.log.Error("starting", "error", err)
 		return 1
 	}
-	d.filter.p.Store(f)
+	d.filter.store(f, gw.Policy)
 	listen := d.listen
 	if listen == nil {
 		listen = milter.Listen
@@ -70,7 +86,7 @@ func (d *daemonState) serve(gw *gateway.Gateway, sigs <-chan os.Signal) int {
 		d.log.Error("listening", "address", settings.Address, "error", err)
 		return 1
 	}
-	srv := milter.NewServer(&d.filter, milter.Options{Logger: d.log, Split: settings.Split,
+	srv := milter.NewServer(&d.filter, milter.Options{Logger: d.log, Split: settings.Split, GroupOf: d.filter.groupOf,
 		Reinject: milter.SMTPReinjector{Address: settings.ReinjectAddress, Helo: gw.Service.Network.Hostname}})
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -120,7 +136,7 @@ func (d *daemonState) reloadFilter(running milter.Settings) {
 		d.log.Error("reload failed, keeping the running configuration", "error", err)
 		return
 	}
-	d.filter.p.Store(f)
+	d.filter.store(f, gw.Policy)
 	if settings != running {
 		d.log.Warn("[mailgw.milter] changes take effect at the next start")
 	}
