@@ -126,6 +126,9 @@ type Notification struct {
 	To        string   `json:"to"` // "admin", "recipient" or "sender"
 	Addresses []string `json:"addresses"`
 	Statuses  []string `json:"statuses"`
+	// From is the From: of the notice, the group's NotifyFromAddress;
+	// "" lets the notice builder choose.
+	From string `json:"from,omitempty"`
 }
 
 // Object reports the outcome for one object of the message.

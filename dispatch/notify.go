@@ -56,7 +56,11 @@ func (d *Dispatcher) notifyOne(ctx context.Context, req decision.Notification, d
 		d.log.Error("notification failed", append(attrs, "error", err)...)
 		return []error{err}
 	}
-	msgs, err := d.opts.Builder.Build(req, dec, nenv, hdr)
+	b := *d.opts.Builder // a copy per request: From is the group's own
+	if req.From != "" {
+		b.From = req.From
+	}
+	msgs, err := b.Build(req, dec, nenv, hdr)
 	if errors.Is(err, notify.ErrSuppressed) {
 		d.log.Info("notification suppressed", append(attrs, "reason", err.Error())...)
 		return nil

@@ -252,7 +252,8 @@ func (f *Filter) finish(d *decision.Decision, env *Envelope, cp policy.Copy, v p
 	d.Notify = []decision.Notification{}
 	add := func(to string, flags policy.Flag, addrs []string) {
 		if flags != 0 && len(addrs) > 0 {
-			d.Notify = append(d.Notify, decision.Notification{To: to, Addresses: addrs, Statuses: flags.Names()})
+			d.Notify = append(d.Notify, decision.Notification{To: to, Addresses: addrs, Statuses: flags.Names(),
+				From: p.NotifyFromAddress})
 		}
 	}
 	add("admin", v.NotifyAdmin, []string{p.AdminNotifyAddress})

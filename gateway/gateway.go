@@ -7,6 +7,7 @@ package gateway
 
 import (
 	"errors"
+	"log/slog"
 	"os"
 	"time"
 
@@ -14,8 +15,8 @@ import (
 	"github.com/mailgw/mailgw/av"
 	"github.com/mailgw/mailgw/config"
 	"github.com/mailgw/mailgw/decision"
+	"github.com/mailgw/mailgw/dispatch"
 	"github.com/mailgw/mailgw/filter"
-	"github.com/mailgw/mailgw/milter"
 	"github.com/mailgw/mailgw/notify"
 	"github.com/mailgw/mailgw/policy"
 	"github.com/mailgw/mailgw/quarantine"
@@ -33,7 +34,6 @@ func Schema() config.Schema {
 	s = append(s, av.Schema()...)
 	s = append(s, quarantine.Schema()...)
 	s = append(s, notify.Schema()...)
-	s = append(s, milter.Schema()...)
 	return s
 }
 
@@ -48,7 +48,6 @@ type Gateway struct {
 	AV         av.Settings
 	Quarantine quarantine.Settings
 	Templates  notify.Settings
-	Milter     milter.Settings
 	// disclaimers are the groups' own disclaimer templates, by file path,
 	// parsed and checked at load time.
 	disclaimers map[string]*notify.Template
@@ -95,8 +94,6 @@ func decode(c *config.Config) (*Gateway, error) {
 	g.Templates, e = notify.FromConfig(c)
 	errs = append(errs, e...)
 	errs = append(errs, g.loadDisclaimers()...)
-	g.Milter, e = milter.FromConfig(c)
-	errs = append(errs, e...)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -128,6 +125,15 @@ func QuarantineTool(name string) quarantine.Tool {
 		}
 		return gw.Quarantine, nil
 	}}
+}
+
+// Dispatcher carries out the quarantine and notification requests of
+// Decisions with this configuration's templates and names; submit sends
+// the notices (the MTA in milter mode, the queue in relay mode). It opens
+// and sends nothing until a Decision asks.
+func (g *Gateway) Dispatcher(t *notify.Templates, submit dispatch.Submitter, log *slog.Logger) *dispatch.Dispatcher {
+	b := &notify.Builder{Templates: t, Hostname: g.Service.Network.Hostname, Postmaster: g.Service.Network.Postmaster}
+	return dispatch.New(dispatch.Options{Builder: b, Submit: submit, Logger: log})
 }
 
 // Placeholder returns the filter's placeholder renderer for the loaded

@@ -9,6 +9,7 @@ import (
 	gomilter "github.com/emersion/go-milter"
 
 	"github.com/mailgw/mailgw/decision"
+	"github.com/mailgw/mailgw/dispatch"
 	"github.com/mailgw/mailgw/filter"
 	"github.com/mailgw/mailgw/mimetree"
 )
@@ -36,26 +37,65 @@ var (
 )
 
 // carryOut turns the Decisions into the verdict for this session and logs
-// one line for it.
-func (s *Server) carryOut(ctx context.Context, env *filter.Envelope, res *filter.Result, m *gomilter.Modifier) gomilter.Response {
+// one line for it. Side requests (quarantine, notices) of every group copy
+// are carried out first: a re-injected or accepted copy is gone from our
+// hands afterwards, while a tempfail still lets the client retry.
+func (s *Server) carryOut(ctx context.Context, env *filter.Envelope, raw []byte, res *filter.Result, m *gomilter.Modifier) gomilter.Response {
 	ds := res.Decisions
 	if len(ds) == 0 {
 		s.logVerdict(env, "accept", nil, "", "no recipients")
 		return gomilter.RespContinue
 	}
+	if err := s.dispatch(ctx, env, raw, res); err != nil {
+		return s.failed(env, ds, err)
+	}
 	if len(ds) > 1 {
 		if err := s.split(ctx, env, res, m); err != nil {
+			// Never fail open here: recipients may already be removed, and
+			// a tempfail is the only answer that loses no group's copy.
 			s.logVerdict(env, "tempfail", ds, "", err.Error())
 			return tempfailResponse()
 		}
 	}
 	resp, action, err := s.apply(ds[0], res.Message, m)
 	if err != nil {
-		s.logVerdict(env, "tempfail", ds, "", err.Error())
-		return tempfailResponse()
+		return s.failed(env, ds, err)
 	}
 	s.logVerdict(env, action, ds, replyOf(resp), "")
 	return resp
+}
+
+// dispatch runs the side requests of every Decision. Only a quarantine
+// copy that was not stored is an error here; a notice that was not sent
+// is logged by the Dispatcher and does not hold the message back.
+func (s *Server) dispatch(ctx context.Context, env *filter.Envelope, raw []byte, res *filter.Result) error {
+	for _, d := range res.Decisions {
+		if len(d.Quarantine) == 0 && len(d.Notify) == 0 {
+			continue
+		}
+		if s.opts.Dispatch == nil {
+			if len(d.Quarantine) > 0 {
+				return fmt.Errorf("group %s: quarantine requested, but no quarantine is configured", d.Group)
+			}
+			s.log.Warn("notices not sent: no notifier configured", "queue_id", env.QueueID, "group", d.Group)
+			continue
+		}
+		if err := s.opts.Dispatch.Run(ctx, d, env, raw, res.Message.Header); dispatch.MustTempfail(err) {
+			return fmt.Errorf("group %s: %w", d.Group, err)
+		}
+	}
+	return nil
+}
+
+// failed is the verdict after an internal failure: tempfail, or accept
+// unchanged under FailOpen. Either way the reason goes to the log.
+func (s *Server) failed(env *filter.Envelope, ds []*decision.Decision, err error) gomilter.Response {
+	if s.opts.FailOpen {
+		s.logVerdict(env, "accept (fail open)", ds, "", err.Error())
+		return gomilter.RespAccept
+	}
+	s.logVerdict(env, "tempfail", ds, "", err.Error())
+	return tempfailResponse()
 }
 
 // apply carries out the session's own Decision.
@@ -69,6 +109,15 @@ func (s *Server) apply(d *decision.Decision, msg *mimetree.Message, m *gomilter.
 		// (milter-protocol.txt, 'c').
 		return gomilter.RespContinue, "accept", nil
 	case decision.Block:
+		if s.opts.Hold && len(d.Quarantine) > 0 {
+			// The MTA keeps the message on hold, where postsuper -H (or
+			// Sendmail's -qQ) can release it: the quarantine copy is then
+			// a record, not the only one.
+			if err := m.Quarantine("mailgw: " + d.Quarantine[0].Statuses[0]); err != nil {
+				return nil, "", fmt.Errorf("asking the MTA to hold the message: %w", err)
+			}
+			return gomilter.RespContinue, "hold", nil
+		}
 		return gomilter.RespDiscard, "discard", nil
 	case decision.Reject:
 		return replyResponse(d.Reply, 5, genericReject), "reject", nil
@@ -152,9 +201,6 @@ func (s *Server) logVerdict(env *filter.Envelope, action string, ds []*decision.
 		groups[i] = d.Group + ":" + string(d.Disposition)
 	}
 	attrs := []any{"queue_id", env.QueueID, "action", action, "groups", groups, "recipients", len(env.Rcpts)}
-	if u := unhandled(ds); len(u) > 0 {
-		attrs = append(attrs, "not_carried_out", u)
-	}
 	if reply != "" {
 		attrs = append(attrs, "reply", reply)
 	}
@@ -163,23 +209,4 @@ func (s *Server) logVerdict(env *filter.Envelope, action string, ds []*decision.
 		return
 	}
 	s.log.Info("milter verdict", attrs...)
-}
-
-// unhandled names the requests of ds this front-end does not carry out
-// yet (quarantine copies, notifications), so the log shows what was
-// skipped.
-func unhandled(ds []*decision.Decision) []string {
-	var quarantine, notify bool
-	for _, d := range ds {
-		quarantine = quarantine || len(d.Quarantine) > 0
-		notify = notify || len(d.Notify) > 0
-	}
-	var out []string
-	if quarantine {
-		out = append(out, "quarantine")
-	}
-	if notify {
-		out = append(out, "notify")
-	}
-	return out
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/mailgw/mailgw/gateway"
 	"github.com/mailgw/mailgw/milter"
 	"github.com/mailgw/mailgw/policy"
+	"github.com/mailgw/mailgw/service"
 )
 
 // groupOf resolves groups with the policy of conf, as mailgw-milter does.
@@ -34,7 +35,7 @@ func checkDeferred(t *testing.T, act *gomilter.Action, err error) {
 }
 
 func TestSplitDeferAtRcpt(t *testing.T) {
-	rec, addr := startServer(t, milter.Options{Split: milter.SplitDefer, GroupOf: groupOf(t, testConf)})
+	rec, addr := startServer(t, milter.Options{Split: service.SplitDefer, GroupOf: groupOf(t, testConf)})
 	s := session(t, addr)
 	mustContinue(t)(s.Mail("<alice@example.org>", nil))
 	mustContinue(t)(s.Rcpt("<bob@example.com>", nil))
@@ -60,7 +61,7 @@ func TestSplitDeferAtRcpt(t *testing.T) {
 // Without a group resolver, defer cannot keep groups apart at RCPT time;
 // a message that spans groups must then come back later, not be split.
 func TestSplitDeferWithoutGroupOfTempfails(t *testing.T) {
-	_, addr := startServer(t, milter.Options{Split: milter.SplitDefer})
+	_, addr := startServer(t, milter.Options{Split: service.SplitDefer})
 	s := session(t, addr)
 	_, act := send(t, s, "bob@example.com,eve@other.test", "split", mime("clean"))
 	checkTempfail(t, act)

@@ -6,12 +6,14 @@ import (
 	"io/fs"
 	"net"
 	"os"
+
+	"github.com/mailgw/mailgw/service"
 )
 
 // Listen opens the socket of s. A unix socket left by a previous instance
 // is replaced (a live one is refused), and gets s.SocketMode so that the
-// MTA's user can connect.
-func Listen(s Settings) (net.Listener, error) {
+// MTA's user can connect, and s.SocketUID/SocketGID as owner.
+func Listen(s service.Milter) (net.Listener, error) {
 	if s.Network != "unix" {
 		return net.Listen(s.Network, s.Address)
 	}
@@ -31,6 +33,12 @@ func Listen(s Settings) (net.Listener, error) {
 	if err := os.Chmod(s.Address, fs.FileMode(s.SocketMode)); err != nil {
 		ln.Close()
 		return nil, err
+	}
+	if s.SocketOwner != "" {
+		if err := os.Chown(s.Address, s.SocketUID, s.SocketGID); err != nil {
+			ln.Close()
+			return nil, err
+		}
 	}
 	return ln, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/mailgw/mailgw/milter"
 	"github.com/mailgw/mailgw/milter/postfixtest"
 	"github.com/mailgw/mailgw/policy"
+	"github.com/mailgw/mailgw/service"
 )
 
 const postfixConf = `[mailgw.policy]
@@ -53,7 +54,7 @@ func postfixMsg(to, subject, attachment string) []byte {
 
 // startFilterMilter serves the real pipeline (the built-in anti-virus
 // engine) on a free port, logging to the test.
-// opts.Logger is set here, and under SplitDefer opts.GroupOf.
+// opts.Logger is set here, and under service.SplitDefer opts.GroupOf.
 func startFilterMilter(t *testing.T, opts milter.Options) string {
 	t.Helper()
 	gw, err := gateway.Parse("mailgw.conf", []byte(postfixConf), config.Options{})
@@ -66,7 +67,7 @@ func startFilterMilter(t *testing.T, opts milter.Options) string {
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
 	opts.Logger = log
-	if opts.Split == milter.SplitDefer {
+	if opts.Split == service.SplitDefer {
 		opts.GroupOf = func(s policy.Sender, rcpt string) string { return gw.Policy.GroupFor(s, rcpt).Name }
 	}
 	srv := milter.NewServer(gw.Filter(filter.Options{Virus: engine, Logger: log, Version: "test"}), opts)
@@ -159,7 +160,7 @@ func TestDeferThroughPostfix(t *testing.T) {
 		t.Skip("starts Postfix")
 	}
 	sink := postfixtest.StartSink(t)
-	pf := postfixtest.Start(t, postfixtest.Options{Milter: "inet:" + startFilterMilter(t, milter.Options{Split: milter.SplitDefer}),
+	pf := postfixtest.Start(t, postfixtest.Options{Milter: "inet:" + startFilterMilter(t, milter.Options{Split: service.SplitDefer}),
 		RelayHost: sink.Addr})
 	defer func() {
 		if t.Failed() {

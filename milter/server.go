@@ -21,10 +21,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/emersion/go-message"
 	gomilter "github.com/emersion/go-milter"
 
+	"github.com/mailgw/mailgw/decision"
+	"github.com/mailgw/mailgw/dispatch"
 	"github.com/mailgw/mailgw/filter"
 	"github.com/mailgw/mailgw/policy"
+	"github.com/mailgw/mailgw/service"
 )
 
 // Processor runs the core on one message. *filter.Filter is one; the daemon
@@ -39,18 +43,44 @@ type Reinjector interface {
 	Reinject(ctx context.Context, from string, rcpts []string, msg []byte) error
 }
 
+// Dispatcher carries out the quarantine and notification requests of one
+// group copy's Decision, before the MTA gets the verdict. raw is the
+// message as received and hdr its top-level header. A nil error means
+// every request was carried out; an error for which MustTempfail is true
+// means a quarantine copy was not stored, and the message must be
+// tempfailed so the retry stores it; any other error (a notice that was
+// not sent) is logged and the verdict stands. *dispatch.Dispatcher is one.
+type Dispatcher interface {
+	Run(ctx context.Context, dec *decision.Decision, env *filter.Envelope, raw []byte, hdr message.Header) error
+}
+
+var _ Dispatcher = (*dispatch.Dispatcher)(nil)
+
 // Options configure a Server.
 type Options struct {
 	Logger *slog.Logger // nil: slog.Default()
-	// Split is SplitReinject or SplitDefer; "" is SplitReinject.
+	// Split is service.SplitReinject or service.SplitDefer; "" is service.SplitReinject.
 	Split string
-	// Reinject carries other groups' variants under SplitReinject; nil
+	// Reinject carries other groups' variants under service.SplitReinject; nil
 	// makes such messages tempfail.
 	Reinject Reinjector
-	// GroupOf names the policy group of one recipient; under SplitDefer
+	// GroupOf names the policy group of one recipient; under service.SplitDefer
 	// it lets RCPT TO refuse, for now, a recipient of another group than
 	// the transaction's first. nil defers nothing at RCPT time.
 	GroupOf func(sender policy.Sender, rcpt string) string
+	// Dispatch carries out quarantine and notification requests. nil
+	// makes a message whose Decisions ask for a quarantine copy tempfail
+	// (a copy that cannot be kept must not be dropped unseen); notices
+	// are then not sent.
+	Dispatch Dispatcher
+	// Hold asks the MTA to put a message on hold (SMFIR_QUARANTINE:
+	// Postfix's hold queue, Sendmail's quarantine) instead of discarding
+	// it, when the session's own Decision is a quarantined block.
+	Hold bool
+	// FailOpen accepts the message unchanged, instead of tempfailing it,
+	// when the filter fails internally (panic, timeout, a quarantine that
+	// could not be stored). It trades protection for availability.
+	FailOpen bool
 	// Timeout bounds the filter's work on one message; 0 is 5 minutes,
 	// below Postfix's milter_content_timeout default of 300 s plus margin.
 	Timeout time.Duration
@@ -60,9 +90,9 @@ type Options struct {
 // (milter-protocol.txt, "PROTOCOL NEGOTIATION"): header add/change
 // (SMFIF_ADDHDRS, SMFIF_CHGHDRS), body replacement (SMFIF_CHGBODY) and
 // recipient removal and addition for group splits (SMFIF_DELRCPT,
-// SMFIF_ADDRCPT).
+// SMFIF_ADDRCPT), and holding quarantined messages (SMFIF_QUARANTINE).
 const Actions = gomilter.OptAddHeader | gomilter.OptChangeHeader | gomilter.OptChangeBody |
-	gomilter.OptRemoveRcpt | gomilter.OptAddRcpt
+	gomilter.OptRemoveRcpt | gomilter.OptAddRcpt | gomilter.OptQuarantine
 
 // Server accepts MTA connections and runs one milter session on each. It
 // is safe for concurrent use; Shutdown stops it gracefully.
@@ -88,7 +118,7 @@ func NewServer(p Processor, opts Options) *Server {
 		opts.Timeout = 5 * time.Minute
 	}
 	if opts.Split == "" {
-		opts.Split = SplitReinject
+		opts.Split = service.SplitReinject
 	}
 	return &Server{proc: p, opts: opts, log: log, listeners: map[net.Listener]bool{}, conns: map[*conn]bool{}}
 }

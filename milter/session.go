@@ -14,6 +14,7 @@ import (
 
 	"github.com/mailgw/mailgw/filter"
 	"github.com/mailgw/mailgw/policy"
+	"github.com/mailgw/mailgw/service"
 )
 
 // macroQueueID is Sendmail's queue id macro `i` (milter-protocol.txt,
@@ -32,7 +33,7 @@ type session struct {
 	queueID string
 	from    string
 	rcpts   []string
-	group   string // policy group of rcpts[0], under SplitDefer
+	group   string // policy group of rcpts[0], under service.SplitDefer
 	header  bytes.Buffer
 	body    bytes.Buffer
 }
@@ -68,13 +69,13 @@ func (s *session) MailFrom(from string, m *gomilter.Modifier) (gomilter.Response
 	return gomilter.RespContinue, nil
 }
 
-// RcptTo collects the recipients. Under SplitDefer a recipient of another
+// RcptTo collects the recipients. Under service.SplitDefer a recipient of another
 // group than the first one gets a temporary 452: the client keeps it for a
 // new transaction (RFC 5321 4.5.3.1.10), so each message has one group
 // and one variant.
 func (s *session) RcptTo(rcpt string, m *gomilter.Modifier) (gomilter.Response, error) {
 	opts := &s.c.srv.opts
-	if opts.Split == SplitDefer && opts.GroupOf != nil {
+	if opts.Split == service.SplitDefer && opts.GroupOf != nil {
 		env := s.envelope()
 		g := opts.GroupOf(policy.Sender{Address: env.From, IP: env.ClientIP, Host: env.ClientHost}, rcpt)
 		if len(s.rcpts) == 0 {
@@ -131,13 +132,17 @@ func (s *session) Body(m *gomilter.Modifier) (resp gomilter.Response, err error)
 			srv.log.Error("milter verdict", "queue_id", s.queueID, "action", "tempfail",
 				"error", fmt.Sprintf("internal error: %v\n%s", r, debug.Stack()))
 			resp, err = tempfailResponse(), nil
+			if srv.opts.FailOpen {
+				resp = gomilter.RespAccept
+			}
 		}
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), srv.opts.Timeout)
 	defer cancel()
 	env := s.envelope()
-	res := srv.proc.Process(ctx, env, s.raw())
-	return srv.carryOut(ctx, env, res, m), nil
+	raw := s.raw()
+	res := srv.proc.Process(ctx, env, raw)
+	return srv.carryOut(ctx, env, raw, res, m), nil
 }
 
 func (s *session) noteQueueID(m *gomilter.Modifier) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mailgw/mailgw/decision"
 	"github.com/mailgw/mailgw/filter"
+	"github.com/mailgw/mailgw/service"
 )
 
 // split carries out the Decisions of every group but the first, whose
@@ -22,7 +23,7 @@ import (
 // tempfail: the client retries, and at worst a group gets a duplicate,
 // never a loss.
 func (s *Server) split(ctx context.Context, env *filter.Envelope, res *filter.Result, m *gomilter.Modifier) error {
-	if s.opts.Split == SplitDefer {
+	if s.opts.Split == service.SplitDefer {
 		// RcptTo keeps one group per transaction; several here mean no
 		// GroupOf, or a reload that moved recipients between groups.
 		return fmt.Errorf("split mode defer: recipients span %d groups", len(res.Decisions))

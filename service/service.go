@@ -20,6 +20,7 @@ type Service struct {
 	Timeouts Timeouts
 	Archive  Archive
 	Updater  Updater
+	Milter   Milter
 }
 
 // Listen is one ListenOn address, with where it was written so that a
@@ -113,6 +114,7 @@ func FromConfig(c *config.Config) (*Service, config.ErrorList) {
 		Timeouts: timeouts(c, &errs),
 		Archive:  archive(c, &errs),
 		Updater:  updater(c, &errs),
+		Milter:   milterFromConfig(c, &errs),
 	}
 	return s, errs
 }

@@ -12,11 +12,16 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/emersion/go-message"
+
+	"github.com/mailgw/mailgw/decision"
+	"github.com/mailgw/mailgw/dispatch"
 	"github.com/mailgw/mailgw/filter"
 	"github.com/mailgw/mailgw/gateway"
 	"github.com/mailgw/mailgw/milter"
 	"github.com/mailgw/mailgw/notify"
 	"github.com/mailgw/mailgw/policy"
+	"github.com/mailgw/mailgw/service"
 )
 
 // shutdownGrace bounds how long SIGTERM waits for messages in progress;
@@ -30,31 +35,38 @@ type daemonState struct {
 	filter swappable
 	// listen opens the socket; nil is milter.Listen. Tests use it to learn
 	// the address.
-	listen func(milter.Settings) (net.Listener, error)
+	listen func(service.Milter) (net.Listener, error)
 }
 
-// swappable is the Processor the server uses: SIGHUP replaces the filter
-// while sessions keep running; each message uses the filter that was
-// current when it ended.
-// The policy travels with it, so that RCPT-time group checks (Split=defer)
-// follow reloads too.
-type swappable struct {
-	p   atomic.Pointer[filter.Filter]
-	pol atomic.Pointer[policy.Policy]
+// swappable is the Processor and Dispatcher the server uses: SIGHUP
+// replaces the core while sessions keep running; each message uses the
+// core that was current when it ended. The policy travels with it, so
+// that RCPT-time group checks (Split=defer) follow reloads too.
+type swappable struct{ c atomic.Pointer[core] }
+
+// core is what one configuration builds.
+type core struct {
+	filter   *filter.Filter
+	policy   *policy.Policy
+	dispatch *dispatch.Dispatcher
 }
 
-func (s *swappable) store(f *filter.Filter, pol *policy.Policy) {
-	s.pol.Store(pol)
-	s.p.Store(f)
-}
+var (
+	_ milter.Processor  = (*swappable)(nil)
+	_ milter.Dispatcher = (*swappable)(nil)
+)
 
 // groupOf is milter.Options.GroupOf over the current policy.
 func (s *swappable) groupOf(sender policy.Sender, rcpt string) string {
-	return s.pol.Load().GroupFor(sender, rcpt).Name
+	return s.c.Load().policy.GroupFor(sender, rcpt).Name
 }
 
 func (s *swappable) Process(ctx context.Context, env *filter.Envelope, raw []byte) *filter.Result {
-	return s.p.Load().Process(ctx, env, raw)
+	return s.c.Load().filter.Process(ctx, env, raw)
+}
+
+func (s *swappable) Run(ctx context.Context, dec *decision.Decision, env *filter.Envelope, raw []byte, hdr message.Header) error {
+	return s.c.Load().dispatch.Run(ctx, dec, env, raw, hdr)
 }
 
 func notifySignals() <-chan os.Signal {
@@ -66,17 +78,13 @@ func notifySignals() <-chan os.Signal {
 // serve runs until a stop signal or a listener failure; it returns the
 // exit code.
 func (d *daemonState) serve(gw *gateway.Gateway, sigs <-chan os.Signal) int {
-	settings, errs := milter.FromConfig(gw.Config)
-	if err := errs.Err(); err != nil {
-		d.log.Error("configuration", "error", err)
-		return 1
-	}
-	f, err := buildFilter(gw, d.log)
+	settings := gw.Service.Milter
+	c, err := buildCore(gw, d.log)
 	if err != nil {
 		d.log.Error("starting", "error", err)
 		return 1
 	}
-	d.filter.store(f, gw.Policy)
+	d.filter.c.Store(c)
 	listen := d.listen
 	if listen == nil {
 		listen = milter.Listen
@@ -87,14 +95,15 @@ func (d *daemonState) serve(gw *gateway.Gateway, sigs <-chan os.Signal) int {
 		return 1
 	}
 	srv := milter.NewServer(&d.filter, milter.Options{Logger: d.log, Split: settings.Split, GroupOf: d.filter.groupOf,
-		Reinject: milter.SMTPReinjector{Address: settings.ReinjectAddress, Helo: gw.Service.Network.Hostname}})
+		Reinject: milter.SMTPReinjector{Address: settings.ReinjectAddress, Helo: gw.Service.Network.Hostname},
+		Dispatch: &d.filter, Hold: settings.HoldQuarantined, FailOpen: settings.FailOpen})
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	d.log.Info("serving", "network", settings.Network, "address", settings.Address, "version", version)
 	return d.loop(srv, settings, sigs, served)
 }
 
-func (d *daemonState) loop(srv *milter.Server, settings milter.Settings, sigs <-chan os.Signal, served <-chan error) int {
+func (d *daemonState) loop(srv *milter.Server, settings service.Milter, sigs <-chan os.Signal, served <-chan error) int {
 	for {
 		select {
 		case err := <-served:
@@ -120,31 +129,28 @@ func (d *daemonState) loop(srv *milter.Server, settings milter.Settings, sigs <-
 
 // reloadFilter builds a new filter from the configuration file; on any
 // error the running one stays.
-func (d *daemonState) reloadFilter(running milter.Settings) {
+func (d *daemonState) reloadFilter(running service.Milter) {
 	gw, ok := d.reload()
 	if !ok {
 		d.log.Error("reload failed, keeping the running configuration")
 		return
 	}
-	settings, errs := milter.FromConfig(gw.Config)
-	if err := errs.Err(); err != nil {
-		d.log.Error("reload failed, keeping the running configuration", "error", err)
-		return
-	}
-	f, err := buildFilter(gw, d.log)
+	settings := gw.Service.Milter
+	c, err := buildCore(gw, d.log)
 	if err != nil {
 		d.log.Error("reload failed, keeping the running configuration", "error", err)
 		return
 	}
-	d.filter.store(f, gw.Policy)
+	d.filter.c.Store(c)
 	if settings != running {
 		d.log.Warn("[mailgw.milter] changes take effect at the next start")
 	}
 	d.log.Info("reloaded")
 }
 
-// buildFilter assembles the pipeline as `mailgw scan` does.
-func buildFilter(gw *gateway.Gateway, log *slog.Logger) (*filter.Filter, error) {
+// buildCore assembles the pipeline as `mailgw scan` does, and the
+// dispatcher that submits notices to [mailgw.milter] NotifyAddress.
+func buildCore(gw *gateway.Gateway, log *slog.Logger) (*core, error) {
 	if gw == nil {
 		return nil, errors.New("no configuration")
 	}
@@ -156,6 +162,8 @@ func buildFilter(gw *gateway.Gateway, log *slog.Logger) (*filter.Filter, error) 
 	if err != nil {
 		return nil, err
 	}
-	return gw.Filter(filter.Options{Logger: log, Version: version, Virus: engine,
-		Placeholder: gw.Placeholder(templates), Disclaimer: gw.Disclaimer(templates)}), nil
+	f := gw.Filter(filter.Options{Logger: log, Version: version, Virus: engine,
+		Placeholder: gw.Placeholder(templates), Disclaimer: gw.Disclaimer(templates)})
+	submit := dispatch.SMTPSubmitter{Addr: gw.Service.Milter.NotifyAddress, Helo: gw.Service.Network.Hostname}
+	return &core{filter: f, policy: gw.Policy, dispatch: gw.Dispatcher(templates, submit, log)}, nil
 }

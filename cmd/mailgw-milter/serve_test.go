@@ -17,6 +17,7 @@ import (
 	"github.com/mailgw/mailgw/config"
 	"github.com/mailgw/mailgw/gateway"
 	"github.com/mailgw/mailgw/milter"
+	"github.com/mailgw/mailgw/service"
 )
 
 const (
@@ -40,7 +41,7 @@ func TestReloadKeepsSessions(t *testing.T) {
 	d := &daemonState{
 		log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		reload: func() (*gateway.Gateway, bool) { return parse(t, rejectConf), true },
-		listen: func(milter.Settings) (net.Listener, error) {
+		listen: func(service.Milter) (net.Listener, error) {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err == nil {
 				addrs <- ln.Addr().String()
@@ -53,13 +54,13 @@ func TestReloadKeepsSessions(t *testing.T) {
 	go func() { exit <- d.serve(parse(t, removeConf), sigs) }()
 	s := clientSession(t, <-addrs)
 
-	if act := message(t, s); act.Code != gomilter.ActContinue {
+	if act := sendEICAR(t, s); act.Code != gomilter.ActContinue {
 		t.Fatalf("before reload: action %+v, want accept with the virus removed", act)
 	}
 	sigs <- syscall.SIGHUP
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		act := message(t, s) // the same connection as before the reload
+		act := sendEICAR(t, s) // the same connection as before the reload
 		if act.Code == gomilter.ActReplyCode && act.SMTPCode == 550 {
 			break
 		}
@@ -97,9 +98,9 @@ func clientSession(t *testing.T, addr string) *gomilter.ClientSession {
 	return s
 }
 
-// message sends one message with an EICAR attachment (built from two
+// sendEICAR sends one message with an EICAR attachment (built from two
 // pieces at run time) and returns the final action.
-func message(t *testing.T, s *gomilter.ClientSession) *gomilter.Action {
+func sendEICAR(t *testing.T, s *gomilter.ClientSession) *gomilter.Action {
 	t.Helper()
 	eicar := `X5O!P%@AP[4\PZX54(P^)7CC)7}$` + "EICAR-STANDARD-" + "ANTIVIRUS-TEST-FILE!$H+H*"
 	var h textproto.Header
