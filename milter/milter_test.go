@@ -39,6 +39,12 @@ BlockMessage=av/infected
 [mailgw.group:others]
 Recipients=*@other.test
 ActionInfected=pass
+
+[mailgw.group:keepers]
+Recipients=*@keep.test
+BlockMessage=av/infected
+QuarantineMessage=av/infected
+NotifyAdmin=av/infected
 `
 
 // envRecorder keeps the envelopes the filter saw.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -59,25 +60,29 @@ func (s *Sendmail) mc(t testing.TB, opts Options) string {
 		if err != nil {
 			t.Fatalf("sendmailtest: Milter %q: %v", opts.Milter, err)
 		}
-		lines = append(lines, MilterLines("inet:"+mport+"@"+mip)...)
+		lines = append(lines, MilterLines(t, "inet:"+mport+"@"+mip)...)
 	}
 	lines = append(lines, "MAILER(`smtp')dnl")
 	return strings.Join(lines, "\n") + "\n"
 }
 
-// MilterLines are the .mc lines that connect Sendmail to mailgw-milter at
-// socket (Sendmail syntax, e.g. inet:8891@127.0.0.1), as
-// contrib/sendmail/sendmail.mc.snippet shows them. F=T tempfails
-// messages while the milter is down.
-func MilterLines(socket string) []string {
-	return []string{
-		"INPUT_MAIL_FILTER(`mailgw', `S=" + socket + ", F=T, T=S:30s;R:30s;E:2m')dnl",
-		"define(`confMILTER_MACROS_CONNECT', `j, _, {daemon_name}, {if_name}, {if_addr}, {client_addr}, {client_name}')dnl",
-		"define(`confMILTER_MACROS_HELO', `{tls_version}, {cipher}, {verify}')dnl",
-		"define(`confMILTER_MACROS_ENVFROM', `i, {auth_type}, {auth_authen}, {mail_addr}')dnl",
-		"define(`confMILTER_MACROS_ENVRCPT', `{rcpt_addr}, {rcpt_host}, {rcpt_mailer}')dnl",
-		"define(`confMILTER_MACROS_EOM', `i, {msg_id}')dnl",
+// MilterLines are the .mc lines of contrib/sendmail/sendmail.mc.snippet,
+// the file administrators are told to use, with its socket replaced by
+// socket (Sendmail syntax, e.g. inet:8891@127.0.0.1): the test proves the
+// shipped snippet works.
+func MilterLines(t testing.TB, socket string) []string {
+	t.Helper()
+	_, here, _, _ := runtime.Caller(0)
+	path := filepath.Join(filepath.Dir(here), "..", "..", "contrib", "sendmail", "sendmail.mc.snippet")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("sendmailtest: %v", err)
 	}
+	const shipped = "S=inet:8891@127.0.0.1"
+	if !strings.Contains(string(data), shipped) {
+		t.Fatalf("sendmailtest: %s no longer has %s", path, shipped)
+	}
+	return strings.Split(strings.TrimSpace(strings.Replace(string(data), shipped, "S="+socket, 1)), "\n")
 }
 
 // buildCF runs m4 over the .mc with the cf files of the unpacked
