@@ -7,7 +7,7 @@ PROGRAMS  := mailgw mailgw-milter mailgw-relay mailgw-maila mailgw-tlv
 STATICCHECK_VERSION := v0.8.2
 FUZZTIME  ?= 30s
 
-.PHONY: all build test lint fmt vet staticcheck bench bench-av fuzz run docs clean help
+.PHONY: all build test lint fmt vet staticcheck bench bench-av bench-milter fuzz run docs clean help
 
 all: build
 
@@ -17,6 +17,7 @@ help:
 	@echo "lint    gofmt, go vet and staticcheck"
 	@echo "bench   run every benchmark and write docs/benchmarks.md"
 	@echo "bench-av  built-in anti-virus engine against clamd, into docs/benchmarks.md"
+	@echo "bench-milter  Postfix with mailgw-milter against no milter, a null milter and rspamd, into docs/benchmarks.md"
 	@echo "fuzz    run every fuzz target for FUZZTIME (default $(FUZZTIME))"
 	@echo "run     build and scan the sample messages with the embedded default configuration"
 	@echo "docs    regenerate docs/configuration.md from the code"
@@ -45,6 +46,10 @@ bench:
 
 bench-av:
 	$(GO) run ./bench/report -out docs/benchmarks.md -only av
+
+# Needs the test peers and rspamd: scripts/setup-debian.sh --test-deps --bench-deps
+bench-milter:
+	$(GO) run ./bench/report -out docs/benchmarks.md -only milter -count 3
 
 fuzz:
 	$(GO) test ./config -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME)

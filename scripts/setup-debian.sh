@@ -3,12 +3,21 @@
 # packages and the Go module proxy only. Safe to run again: it installs only
 # what is missing.
 #
-#   scripts/setup-debian.sh              build dependencies
-#   scripts/setup-debian.sh --test-deps  also the real peers the tests run
+#   scripts/setup-debian.sh               build dependencies
+#   scripts/setup-debian.sh --test-deps   also the real peers the tests run
+#   scripts/setup-debian.sh --bench-deps  also the peers the benchmarks
+#                                         compare against (implies --test-deps)
 set -euo pipefail
 
 want_test=0
-[ "${1:-}" = "--test-deps" ] && want_test=1
+want_bench=0
+for arg in "$@"; do
+	case "$arg" in
+	--test-deps) want_test=1 ;;
+	--bench-deps) want_test=1 want_bench=1 ;;
+	*) echo "usage: $0 [--test-deps] [--bench-deps]" >&2; exit 2 ;;
+	esac
+done
 
 need=()
 command -v make >/dev/null || need+=(make)
@@ -37,8 +46,15 @@ fi
 # Test peers come with the issues that use them (Postfix, Sendmail, clamd,
 # redis-server, pyzord, Chromium); list them here as they arrive.
 test_pkgs=(clamav-daemon clamav-testfiles c-icap libc-icap-mod-virus-scan p7zip-full bzip2 postfix m4)
+# Peers measured beside mailgw in the benchmarks, never in the tests.
+bench_pkgs=(rspamd)
 if [ "$want_test" = 1 ]; then
 	for p in "${test_pkgs[@]}"; do
+		dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+	done
+fi
+if [ "$want_bench" = 1 ]; then
+	for p in "${bench_pkgs[@]}"; do
 		dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 	done
 fi
