@@ -16,10 +16,10 @@ import (
 	"github.com/mailgw/mailgw/dispatch"
 	"github.com/mailgw/mailgw/filter"
 	"github.com/mailgw/mailgw/gateway"
+	"github.com/mailgw/mailgw/internal/peer"
 	"github.com/mailgw/mailgw/milter"
 	"github.com/mailgw/mailgw/milter/postfixtest"
 	"github.com/mailgw/mailgw/notify"
-	"github.com/mailgw/mailgw/internal/peer"
 	"github.com/mailgw/mailgw/quarantine"
 )
 
