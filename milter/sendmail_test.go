@@ -35,11 +35,12 @@ func TestThroughSendmail(t *testing.T) {
 	t.Run("clean", func(t *testing.T) {
 		mustSend(t, sm.SMTPAddr, "bob@example.com", postfixMsg("bob@example.com", "clean", "just data"))
 		got := sink.Next(t, 30*time.Second)
-		for _, want := range []string{"X-SpamTest-", "X-MailGW-", "just data", "Subject: clean"} {
+		for _, want := range []string{"X-SpamTest-", "X-MailGW-"} {
 			if !bytes.Contains(got.Data, []byte(want)) {
 				t.Errorf("delivered message lacks %q:\n%s", want, got.Data)
 			}
 		}
+		sameApartFromAdded(t, postfixMsg("bob@example.com", "clean", "just data"), got.Data)
 	})
 	t.Run("infected attachment removed", func(t *testing.T) {
 		mustSend(t, sm.SMTPAddr, "bob@example.com", postfixMsg("bob@example.com", "virus", eicar()))
