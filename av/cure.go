@@ -42,8 +42,8 @@ func (e *Engine) cure(ctx context.Context, name string, data []byte, infected []
 	// Trust the result only if a fresh scan, without cure, finds it clean.
 	again := *p
 	again.AVCure = false
-	f, err := e.scan(ctx, name, out, &again)
-	if err != nil || f.Status != policy.AVClean {
+	f, transient, err := e.scan(ctx, name, out, &again)
+	if err != nil || transient || f.Status != policy.AVClean {
 		return nil, false
 	}
 	return out, true

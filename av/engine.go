@@ -86,11 +86,13 @@ func (e *Engine) ScanObject(ctx context.Context, obj *mimetree.Object, p *policy
 		ctx, cancel = context.WithTimeout(ctx, e.opts.ScanTimeout)
 		defer cancel()
 	}
-	f, err := e.scan(ctx, obj.Name, obj.Content, p)
+	f, transient, err := e.scan(ctx, obj.Name, obj.Content, p)
 	if err != nil {
 		return Finding{}, err
 	}
-	if e.cache != nil {
+	// A finding that a backend outage shaped is not kept: the next copy
+	// of the attachment gets a real answer once the backend is back.
+	if e.cache != nil && !transient {
 		e.cache.Add(key, f)
 	}
 	return f, nil
@@ -104,13 +106,15 @@ func paramsKey(name string, p *policy.Params) string {
 }
 
 // scan walks the object and merges what every check says; the worst
-// status wins.
-func (e *Engine) scan(ctx context.Context, name string, data []byte, p *policy.Params) (Finding, error) {
+// status wins. A backend that fails adds an error finding rather than
+// ending the scan, so that a virus another engine found stays infected
+// (infected is worse than error); transient reports such a failure.
+func (e *Engine) scan(ctx context.Context, name string, data []byte, p *policy.Params) (f Finding, transient bool, err error) {
 	lim := e.opts.Limits
 	lim.ScanArchives, lim.ScanMailBases = p.AVScanArchives, p.AVScanMailBases
 	var acc accumulator
 	var infected [][]string
-	err := extract.Walk(ctx, name, data, lim, func(m *extract.Member) error {
+	err = extract.Walk(ctx, name, data, lim, func(m *extract.Member) error {
 		f := e.judgeMember(m, p)
 		acc.add(f)
 		if f.Status == policy.AVInfected {
@@ -120,7 +124,7 @@ func (e *Engine) scan(ctx context.Context, name string, data []byte, p *policy.P
 	})
 	if err != nil {
 		if ctx.Err() != nil {
-			return Finding{}, fmt.Errorf("scan of %q: %w", name, ctx.Err())
+			return Finding{}, false, fmt.Errorf("scan of %q: %w", name, ctx.Err())
 		}
 		acc.add(Finding{Status: policy.AVError, Detail: "unpacking: " + err.Error()})
 	}
@@ -128,19 +132,26 @@ func (e *Engine) scan(ctx context.Context, name string, data []byte, p *policy.P
 		v, err := b.Scan(ctx, name, data)
 		switch {
 		case err != nil:
-			return Finding{}, fmt.Errorf("%s: %w", b.Name(), err)
+			acc.add(Finding{Status: policy.AVError, Detail: b.Name() + ": " + err.Error()})
+			transient = true
 		case v.Infected:
 			acc.add(Finding{Status: policy.AVInfected, Signature: v.Signature, Detail: "found by " + b.Name()})
 			infected = append(infected, []string{name})
 		}
 	}
-	f := acc.result()
-	if f.Status == policy.AVInfected && p.AVCure {
+	if ctx.Err() != nil {
+		// Out of time (ScanTimeout or the message's deadline): the scan is
+		// incomplete, whatever was found so far.
+		return Finding{}, false, fmt.Errorf("scan of %q: %w", name, ctx.Err())
+	}
+	f = acc.result()
+	// A cure needs every engine's word that nothing else is left.
+	if f.Status == policy.AVInfected && p.AVCure && !transient {
 		if cured, ok := e.cure(ctx, name, data, infected, p); ok {
 			f.Status, f.Cured = policy.AVDisinfected, cured
 		}
 	}
-	return f, nil
+	return f, transient, nil
 }
 
 // judgeMember gives one object of the walk its status.

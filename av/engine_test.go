@@ -186,11 +186,23 @@ func (b *fakeBackend) Scan(ctx context.Context, _ string, _ []byte) (av.Verdict,
 
 func TestBackends(t *testing.T) {
 	down := &fakeBackend{err: errors.New("connection refused")}
-	if _, err := builtin(func(o *av.Options) { o.Backends = []av.Backend{down} }).ScanObject(context.Background(), obj("a.txt", []byte("x")), params()); err == nil {
-		t.Error("a backend outage must be an error, never clean")
+	e := builtin(func(o *av.Options) { o.Backends = []av.Backend{down}; o.CacheSize = 10 })
+	for i := 0; i < 2; i++ {
+		f, err := e.ScanObject(context.Background(), obj("a.txt", []byte("x")), params())
+		if err != nil || f.Status != policy.AVError || !strings.Contains(f.Detail, "connection refused") {
+			t.Errorf("a backend outage must give the error status, never clean: %+v %v", f, err)
+		}
+	}
+	if n := down.calls.Load(); n != 2 {
+		t.Errorf("an outage's finding was cached: the backend was asked %d times, want 2", n)
+	}
+	// The built-in engine's detection survives the other backend's outage.
+	f, err := e.ScanObject(context.Background(), obj("e.com", eicar()), params())
+	if err != nil || f.Status != policy.AVInfected {
+		t.Errorf("EICAR with a backend down: %+v %v, want infected", f, err)
 	}
 	found := &fakeBackend{verdict: av.Verdict{Infected: true, Signature: "Win.Test.X"}}
-	f, err := builtin(func(o *av.Options) { o.Backends = []av.Backend{found} }).ScanObject(context.Background(), obj("a.txt", []byte("x")), params())
+	f, err = builtin(func(o *av.Options) { o.Backends = []av.Backend{found} }).ScanObject(context.Background(), obj("a.txt", []byte("x")), params())
 	if err != nil || f.Status != policy.AVInfected || f.Signature != "Win.Test.X" {
 		t.Errorf("backend verdict: %+v %v", f, err)
 	}
