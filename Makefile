@@ -53,6 +53,7 @@ bench-milter:
 
 fuzz:
 	$(GO) test ./config -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME)
+	$(GO) test ./gateway -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME)
 	$(GO) test ./mimetree -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME)
 	$(GO) test ./access -run='^$$' -fuzz=FuzzParseRule -fuzztime=$(FUZZTIME)
 	$(GO) test ./routing -run='^$$' -fuzz=FuzzParseRoute -fuzztime=$(FUZZTIME)
@@ -64,7 +65,7 @@ fuzz:
 	for f in FuzzMeta FuzzDecodeRecord FuzzCheckID FuzzParseAge; do \
 		$(GO) test ./quarantine -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
 	$(GO) test ./notify -run='^$$' -fuzz=FuzzTemplateLoad -fuzztime=$(FUZZTIME)
-	for f in FuzzParseNDB FuzzParseHDB FuzzParseCVD FuzzMatch; do \
+	for f in FuzzParseNDB FuzzParseHDB FuzzParseCVD FuzzMatch FuzzParsePE; do \
 		$(GO) test ./av/sigdb -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
 
 run: build

@@ -43,7 +43,9 @@ func Load(path string, schema Schema, opts Options) (*Config, error) {
 }
 
 // Parse is Load for text already in memory; name is used in positions and
-// to resolve relative !include and file: paths.
+// to resolve relative !include and file: paths. Like Load, it returns a
+// Config built from the valid values together with the error list, so
+// that later checks can report their own problems in the same run.
 func Parse(name string, data []byte, schema Schema, opts Options) (*Config, error) {
 	if name == "" {
 		name = "(unnamed)"
@@ -61,10 +63,11 @@ func Parse(name string, data []byte, schema Schema, opts Options) (*Config, erro
 	b.applyOverrides(opts.Overrides)
 	b.checkRequired()
 	b.validate()
-	if err := errs.Err(); err != nil {
-		return nil, err
-	}
-	return b.config(), nil
+	// The Config is returned even with errors: it holds every valid value
+	// (a bad one is dropped, so its default applies), so that a caller can
+	// go on checking what depends on it and report all problems at once.
+	// Such a Config must not be used to run anything.
+	return b.config(), errs.Err()
 }
 
 // keyParam is what a registry key stands for.
@@ -160,10 +163,20 @@ func (b *builder) validate() {
 	// Sorted, so that errors sharing a position ("flag -o") keep an order.
 	for _, k := range slices.Sorted(maps.Keys(b.vals)) {
 		kp := b.params[k]
+		good := b.vals[k][:0:0]
 		for _, v := range b.vals[k] {
 			if msg := checkValue(kp.param, v.Text); msg != "" {
 				b.errs.Add(v.Pos, "[%s] %s: %s", kp.section, kp.param.Name, msg)
+				continue
 			}
+			good = append(good, v)
+		}
+		switch {
+		case len(good) == len(b.vals[k]):
+		case len(good) == 0:
+			delete(b.vals, k) // the default applies to what is left to check
+		default:
+			b.vals[k] = good
 		}
 	}
 }

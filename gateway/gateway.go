@@ -60,19 +60,34 @@ var _ filter.VirusScanner = (*av.Engine)(nil)
 // config.ErrorList holding every problem found, each with file:line.
 func Load(path string, opts config.Options) (*Gateway, error) {
 	c, err := config.Load(path, Schema(), opts)
-	if err != nil {
-		return nil, err
-	}
-	return decode(c)
+	return decodeAll(c, err)
 }
 
 // Parse is Load for configuration text already in memory.
 func Parse(name string, data []byte, opts config.Options) (*Gateway, error) {
 	c, err := config.Parse(name, data, Schema(), opts)
+	return decodeAll(c, err)
+}
+
+// decodeAll decodes c even when loading it found errors, so that every
+// problem of the file (syntax, types, and what the sections' owners check)
+// is reported in one run.
+func decodeAll(c *config.Config, loadErr error) (*Gateway, error) {
+	var errs config.ErrorList
+	if loadErr != nil {
+		var ok bool
+		if errs, ok = loadErr.(config.ErrorList); !ok || c == nil {
+			return nil, loadErr
+		}
+	}
+	g, err := decode(c)
 	if err != nil {
+		errs = append(errs, err.(config.ErrorList)...)
+	}
+	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	return decode(c)
+	return g, nil
 }
 
 func decode(c *config.Config) (*Gateway, error) {

@@ -32,12 +32,14 @@ func TestCheckConfig(t *testing.T) {
 	if code != exitFailed {
 		t.Errorf("bad.conf: exit %d", code)
 	}
-	for _, want := range []string{"bad.conf:2:", "bad.conf:3:", "bad.conf:4:"} {
+	for _, want := range []string{"bad.conf:2:", "bad.conf:3:", "bad.conf:4:", "bad.conf:7:"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("bad.conf: errors lack %q:\n%s", want, errs)
 		}
 	}
-	if code, _, errs := runCmd(t, "check-config", "-o", "mailgw.policy.CheckAV=perhaps"); code != exitFailed || !strings.Contains(errs, "CheckAV") {
+	// A type error does not hide what the sections' owners check later.
+	if code, _, errs := runCmd(t, "check-config", "-o", "mailgw.policy.CheckAV=perhaps", "-o", "mailgw.policy.ActionInfected=cure"); code != exitFailed ||
+		!strings.Contains(errs, "CheckAV") || !strings.Contains(errs, "ActionInfected") {
 		t.Errorf("-o override: exit %d, %q", code, errs)
 	}
 	if code, _, _ := runCmd(t, "check-config", "testdata/missing.conf"); code != exitFailed {
