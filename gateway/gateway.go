@@ -7,6 +7,8 @@ package gateway
 
 import (
 	"errors"
+	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
@@ -14,11 +16,14 @@ import (
 	"github.com/mailgw/mailgw/av"
 	"github.com/mailgw/mailgw/config"
 	"github.com/mailgw/mailgw/decision"
+	"github.com/mailgw/mailgw/dispatch"
 	"github.com/mailgw/mailgw/filter"
 	"github.com/mailgw/mailgw/milter"
 	"github.com/mailgw/mailgw/notify"
 	"github.com/mailgw/mailgw/policy"
 	"github.com/mailgw/mailgw/quarantine"
+	"github.com/mailgw/mailgw/queue"
+	"github.com/mailgw/mailgw/relay"
 	"github.com/mailgw/mailgw/routing"
 	"github.com/mailgw/mailgw/service"
 )
@@ -34,6 +39,7 @@ func Schema() config.Schema {
 	s = append(s, quarantine.Schema()...)
 	s = append(s, notify.Schema()...)
 	s = append(s, milter.Schema()...)
+	s = append(s, relay.Schema()...)
 	return s
 }
 
@@ -49,6 +55,7 @@ type Gateway struct {
 	Quarantine quarantine.Settings
 	Templates  notify.Settings
 	Milter     milter.Settings
+	Relay      relay.Settings
 	// disclaimers are the groups' own disclaimer templates, by file path,
 	// parsed and checked at load time.
 	disclaimers map[string]*notify.Template
@@ -97,6 +104,8 @@ func decode(c *config.Config) (*Gateway, error) {
 	errs = append(errs, g.loadDisclaimers()...)
 	g.Milter, e = milter.FromConfig(c)
 	errs = append(errs, e...)
+	g.Relay, e = relay.FromConfig(c)
+	errs = append(errs, e...)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -106,6 +115,54 @@ func decode(c *config.Config) (*Gateway, error) {
 // Filter builds the scanning pipeline for this configuration.
 func (g *Gateway) Filter(opts filter.Options) *filter.Filter {
 	return filter.New(g.Policy, opts)
+}
+
+// Core builds the scanning pipeline as every program runs it: the
+// anti-virus engine of [mailgw.antivirus], the placeholder and disclaimer
+// templates. version goes into the headers the filter writes.
+func (g *Gateway) Core(log *slog.Logger, version string) (*filter.Filter, *notify.Templates, error) {
+	engine, err := g.VirusScanner()
+	if err != nil {
+		return nil, nil, fmt.Errorf("anti-virus: %w", err)
+	}
+	templates, err := notify.Load(g.Templates)
+	if err != nil {
+		return nil, nil, err
+	}
+	return g.Filter(filter.Options{Logger: log, Version: version, Virus: engine,
+		Placeholder: g.Placeholder(templates), Disclaimer: g.Disclaimer(templates)}), templates, nil
+}
+
+// RelayRuntime builds what mailgw-relay replaces on reload: the core,
+// access rules, routes, DSN builder, dispatcher (whose notices go to
+// submit, the relay's queue) and archives.
+func (g *Gateway) RelayRuntime(log *slog.Logger, version string, submit dispatch.Submitter) (*relay.Runtime, error) {
+	f, templates, err := g.Core(log, version)
+	if err != nil {
+		return nil, err
+	}
+	builder := notify.Builder{Templates: templates, Hostname: g.Service.Network.Hostname, Postmaster: g.Service.Network.Postmaster}
+	rt := &relay.Runtime{Proc: f, Access: g.Access, Routes: g.Routes, Service: g.Service, DSN: builder}
+	rt.Dispatch = dispatch.New(dispatch.Options{Builder: &builder, Submit: submit, Logger: log})
+	if rt.Incoming, err = archive(g.Service.Archive.IncomingArchivePath); err != nil {
+		return nil, fmt.Errorf("IncomingArchivePath: %w", err)
+	}
+	if rt.Outgoing, err = archive(g.Service.Archive.OutgoingArchivePath); err != nil {
+		return nil, fmt.Errorf("OutgoingArchivePath: %w", err)
+	}
+	return rt, nil
+}
+
+// archive opens an archive store; "" is none.
+func archive(path string) (relay.Archiver, error) {
+	if path == "" {
+		return nil, nil
+	}
+	st, err := quarantine.Open(path, quarantine.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return relay.ArchiveStore{Store: st}, nil
 }
 
 // VirusScanner builds the anti-virus engine of [mailgw.antivirus]. It loads
@@ -127,6 +184,18 @@ func QuarantineTool(name string) quarantine.Tool {
 			return quarantine.Settings{}, err
 		}
 		return gw.Quarantine, nil
+	}}
+}
+
+// QueueTool is `mailgw queue` with --config read through Load, so the
+// tool finds the queue the relay uses.
+func QueueTool(name string) queue.Tool {
+	return queue.Tool{Name: name, LoadDir: func(path string) (string, error) {
+		gw, err := Load(path, config.Options{Env: os.LookupEnv})
+		if err != nil {
+			return "", err
+		}
+		return gw.Relay.QueueDirectory, nil
 	}}
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -15,7 +14,6 @@ import (
 	"github.com/mailgw/mailgw/filter"
 	"github.com/mailgw/mailgw/gateway"
 	"github.com/mailgw/mailgw/milter"
-	"github.com/mailgw/mailgw/notify"
 	"github.com/mailgw/mailgw/policy"
 )
 
@@ -148,14 +146,6 @@ func buildFilter(gw *gateway.Gateway, log *slog.Logger) (*filter.Filter, error) 
 	if gw == nil {
 		return nil, errors.New("no configuration")
 	}
-	engine, err := gw.VirusScanner()
-	if err != nil {
-		return nil, fmt.Errorf("anti-virus: %w", err)
-	}
-	templates, err := notify.Load(gw.Templates)
-	if err != nil {
-		return nil, err
-	}
-	return gw.Filter(filter.Options{Logger: log, Version: version, Virus: engine,
-		Placeholder: gw.Placeholder(templates), Disclaimer: gw.Disclaimer(templates)}), nil
+	f, _, err := gw.Core(log, version)
+	return f, err
 }
