@@ -29,9 +29,12 @@ func (d *Sender) record(e queue.Entry, data []byte, results []outcome) {
 		case r.ok:
 			delivered = append(delivered, r.rcpt)
 		case r.permanent || expired:
-			f := notify.Failure{Recipient: r.rcpt.Addr, ORCPT: r.rcpt.ORCPT, Diagnostic: r.reply, RemoteMTA: hostOf(r.remote)}
-			if !r.permanent {
+			f := notify.Failure{Recipient: r.rcpt.Addr, ORCPT: r.rcpt.ORCPT, Status: r.status, Diagnostic: r.reply, RemoteMTA: hostOf(r.remote)}
+			switch {
+			case !r.permanent:
 				f.Status = expiredStatus
+			case f.Status == "" && !hasEnhanced(r.reply):
+				f.Status = "5.0.0" // RFC 3463: other undefined status
 			}
 			if !isSMTPReply(r.reply) {
 				f.Diagnostic = ""
@@ -148,6 +151,13 @@ func hostOf(addr string) string {
 		return strings.Trim(addr[:i], "[]")
 	}
 	return addr
+}
+
+// hasEnhanced reports whether reply "NNN X.Y.Z text" carries a
+// permanent enhanced code.
+func hasEnhanced(reply string) bool {
+	f := strings.Fields(reply)
+	return len(f) > 1 && strings.HasPrefix(f[1], "5.") && strings.Count(f[1], ".") == 2
 }
 
 // isSMTPReply: a Diagnostic-Code is an SMTP reply "NNN ..." (RFC 3464

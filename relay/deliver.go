@@ -16,6 +16,14 @@ import (
 	"github.com/mailgw/mailgw/routing"
 )
 
+// DSN statuses of DNS failures: RFC 3463 5.1.2 "bad destination system
+// address" for a domain that does not exist, RFC 7505 §4.2's 5.1.10 for
+// a null MX.
+const (
+	statusBadDomain = "5.1.2"
+	statusNullMX    = "5.1.10"
+)
+
 // outcome is what happened to one recipient in one attempt.
 type outcome struct {
 	rcpt      queue.Recipient
@@ -23,6 +31,7 @@ type outcome struct {
 	ok        bool   // delivered
 	reply     string // the last reply or error, for logs and DSNs
 	remote    string // the host that answered
+	status    string // RFC 3463 status for a DSN when reply is not an SMTP reply
 }
 
 // attempt tries every recipient of e once, grouped by destination.
@@ -52,8 +61,16 @@ func (d *Sender) attempt(ctx context.Context, e queue.Entry, data []byte) []outc
 func (d *Sender) toDestination(ctx context.Context, e queue.Entry, data []byte, rte routing.Route, rcpts []queue.Recipient) []outcome {
 	targets, err := d.targets(ctx, rte)
 	if err != nil {
-		perm := errors.Is(err, errNoDomain) || errors.Is(err, errNullMX)
-		return allOutcomes(rcpts, perm, err.Error(), "")
+		out := allOutcomes(rcpts, false, err.Error(), "")
+		for i := range out {
+			switch {
+			case errors.Is(err, errNoDomain):
+				out[i].permanent, out[i].status = true, statusBadDomain
+			case errors.Is(err, errNullMX):
+				out[i].permanent, out[i].status = true, statusNullMX
+			}
+		}
+		return out
 	}
 	res := allOutcomes(rcpts, false, "no mail host could be reached", "")
 	for _, addr := range targets {
@@ -224,9 +241,19 @@ func classify(err error) (permanent bool, reply string) {
 	}
 	var se *smtp.SMTPError
 	if errors.As(err, &se) {
-		return se.Code/100 == 5, fmt.Sprintf("%d %d.%d.%d %s", se.Code, se.EnhancedCode[0], se.EnhancedCode[1], se.EnhancedCode[2], se.Message)
+		return se.Code/100 == 5, replyString(se)
 	}
 	return false, err.Error()
+}
+
+// replyString writes a server's reply as received: the enhanced code only
+// when the server gave one.
+func replyString(se *smtp.SMTPError) string {
+	ec := se.EnhancedCode
+	if ec[0] <= 0 || ec[1] < 0 || ec[2] < 0 {
+		return fmt.Sprintf("%d %s", se.Code, oneLine(se.Message))
+	}
+	return fmt.Sprintf("%d %d.%d.%d %s", se.Code, ec[0], ec[1], ec[2], oneLine(se.Message))
 }
 
 func isReply(err error) bool {

@@ -95,6 +95,9 @@ func start(t *testing.T, s setup) *testRelay {
 	if s.opts.TLS == nil {
 		s.opts.TLS = gw.Relay.TLS
 	}
+	if s.opts.Resolver == nil {
+		s.opts.Resolver = &relay.Resolver{Server: gw.Relay.DNSServer, Query: time.Second, Total: 2 * time.Second}
+	}
 	srv = relay.New(rt, q, s.opts)
 	if err := srv.Recover(); err != nil {
 		t.Fatal(err)

@@ -33,6 +33,9 @@ var (
 	// errSessionTooBig: MaximalIncomingSessionSize (552 5.3.4 "message
 	// too big for system").
 	errSessionTooBig = &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "Session size limit exceeded"}
+	// errDataAborted: the data did not arrive (timeout, broken
+	// connection); 451 4.4.2 "bad connection".
+	errDataAborted = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2}, Message: "Message data not received, try again later"}
 	// errTempfail is the generic temporary failure (451 4.3.0); details go
 	// to the log.
 	errTempfail = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure, please try again later"}
@@ -161,6 +164,7 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 func (s *session) Data(r io.Reader) error {
 	s.tc.setPhase(phaseData)
 	defer s.tc.setPhase(phaseCommand)
+	s.tc.messages++ // refused messages count too: the limit is on attempts
 	lim := s.srv.rt.load().Service.Limits
 	raw, err := io.ReadAll(r)
 	s.tc.bytes += int64(len(raw))
@@ -169,7 +173,8 @@ func (s *session) Data(r io.Reader) error {
 		if errors.As(err, &se) {
 			return se // the message size limit
 		}
-		return err
+		s.srv.log.Info("message data not received", "client_ip", s.facts.ClientIP.String(), "error", err)
+		return errDataAborted
 	}
 	if s.tc.bytes > lim.MaximalIncomingSessionSize {
 		return errSessionTooBig
@@ -179,7 +184,6 @@ func (s *session) Data(r io.Reader) error {
 		return errBareLineEnd
 	}
 	s.tc.setPhase(phaseFinished)
-	s.tc.messages++
 	return s.srv.accept(context.Background(), s.transaction(raw))
 }
 
