@@ -35,6 +35,7 @@ ProtectedDomains=example.com
 [mailgw.forward]
 ForwardRoute=*@example.com [%s]
 ForwardRoute=*@example.org [%[2]s]
+ForwardRoute=*.example.com [%[2]s]
 [mailgw.relay]
 QueueDirectory=%s
 DNSServer=127.0.0.1:9
@@ -57,6 +58,8 @@ type setup struct {
 	ln     func(net.Listener) net.Listener // wraps the listener
 	queue  string                          // queue directory; "" a new one
 	fake   bool                            // the fake anti-spam and anti-virus engines
+	// proc wraps the core, e.g. to record what it returned.
+	proc func(relay.Processor) relay.Processor
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -88,6 +91,9 @@ func start(t *testing.T, s setup) *testRelay {
 	}
 	if s.fake {
 		rt.Proc = gw.Filter(filter.Options{Spam: fake.Spam{}, Virus: fake.Virus{}, Logger: quiet(), Version: "test"})
+	}
+	if s.proc != nil {
+		rt.Proc = s.proc(rt.Proc)
 	}
 	if s.opts.Logger == nil {
 		s.opts.Logger = quiet()
