@@ -44,6 +44,15 @@ func startDNS(t *testing.T) string {
 		"mx1.example.net./MX": nil, "mx2.example.net./MX": nil, "no-mx.test./MX": nil,
 		"mx1.example.net./AAAA": nil, "mx2.example.net./AAAA": nil, "no-mx.test./AAAA": nil,
 		"nullmx.test./A": nil,
+		// Access rules: the client 127.0.0.1 is listed in bl.test, its
+		// reverse name is localhost.test, and good.test has an MX.
+		"1.0.0.127.bl.test./A":        {rr("1.0.0.127.bl.test. 60 IN A 127.0.0.2")},
+		"1.0.0.127.in-addr.arpa./PTR": {rr("1.0.0.127.in-addr.arpa. 60 IN PTR localhost.test.")},
+		"localhost.test./A":           {rr("localhost.test. 60 IN A 127.0.0.1")},
+		"localhost.test./AAAA":        nil,
+		"good.test./MX":               {rr("good.test. 60 IN MX 10 localhost.test.")},
+		"good.test./A":                nil,
+		"good.test./AAAA":             nil,
 	}
 	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) {
 		m := new(dns.Msg)
