@@ -65,6 +65,7 @@ fuzz:
 	for f in FuzzMeta FuzzDecodeRecord FuzzCheckID FuzzParseAge; do \
 		$(GO) test ./quarantine -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
 	$(GO) test ./notify -run='^$$' -fuzz=FuzzTemplateLoad -fuzztime=$(FUZZTIME)
+	$(GO) test ./relay -run='^$$' -fuzz=FuzzCheckLineEnds -fuzztime=$(FUZZTIME)
 	for f in FuzzParseNDB FuzzParseHDB FuzzParseCVD FuzzMatch FuzzParsePE; do \
 		$(GO) test ./av/sigdb -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
 

@@ -7,6 +7,7 @@ package gateway
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/mailgw/mailgw/notify"
 	"github.com/mailgw/mailgw/policy"
 	"github.com/mailgw/mailgw/quarantine"
+	"github.com/mailgw/mailgw/queue"
 	"github.com/mailgw/mailgw/routing"
 	"github.com/mailgw/mailgw/service"
 )
@@ -120,6 +122,22 @@ func (g *Gateway) Filter(opts filter.Options) *filter.Filter {
 	return filter.New(g.Policy, opts)
 }
 
+// Core builds the scanning pipeline as every program runs it: the
+// anti-virus engine of [mailgw.antivirus], the placeholder and disclaimer
+// templates. version goes into the headers the filter writes.
+func (g *Gateway) Core(log *slog.Logger, version string) (*filter.Filter, *notify.Templates, error) {
+	engine, err := g.VirusScanner()
+	if err != nil {
+		return nil, nil, fmt.Errorf("anti-virus: %w", err)
+	}
+	templates, err := notify.Load(g.Templates)
+	if err != nil {
+		return nil, nil, err
+	}
+	return g.Filter(filter.Options{Logger: log, Version: version, Virus: engine,
+		Placeholder: g.Placeholder(templates), Disclaimer: g.Disclaimer(templates)}), templates, nil
+}
+
 // VirusScanner builds the anti-virus engine of [mailgw.antivirus]. It loads
 // signature files but contacts no server.
 func (g *Gateway) VirusScanner() (*av.Engine, error) {
@@ -147,8 +165,25 @@ func QuarantineTool(name string) quarantine.Tool {
 // the notices (the MTA in milter mode, the queue in relay mode). It opens
 // and sends nothing until a Decision asks.
 func (g *Gateway) Dispatcher(t *notify.Templates, submit dispatch.Submitter, log *slog.Logger) *dispatch.Dispatcher {
-	b := &notify.Builder{Templates: t, Hostname: g.Service.Network.Hostname, Postmaster: g.Service.Network.Postmaster}
-	return dispatch.New(dispatch.Options{Builder: b, Submit: submit, Logger: log})
+	return dispatch.New(dispatch.Options{Builder: g.Builder(t), Submit: submit, Logger: log})
+}
+
+// Builder makes notices and DSNs with the loaded templates and this
+// gateway's host name and postmaster.
+func (g *Gateway) Builder(t *notify.Templates) *notify.Builder {
+	return &notify.Builder{Templates: t, Hostname: g.Service.Network.Hostname, Postmaster: g.Service.Network.Postmaster}
+}
+
+// QueueTool is `mailgw queue` with --config read through Load, so the
+// tool finds the queue the relay uses.
+func QueueTool(name string) queue.Tool {
+	return queue.Tool{Name: name, LoadDir: func(path string) (string, error) {
+		gw, err := Load(path, config.Options{Env: os.LookupEnv})
+		if err != nil {
+			return "", err
+		}
+		return gw.Service.Relay.QueueDirectory, nil
+	}}
 }
 
 // Placeholder returns the filter's placeholder renderer for the loaded

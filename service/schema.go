@@ -19,7 +19,7 @@ const (
 // Schema describes the daemon-wide sections.
 func Schema() []config.SectionSchema {
 	return []config.SectionSchema{
-		networkSchema(), limitsSchema(), timeoutsSchema(), archiveSchema(), updaterSchema(), reportSchema(), milterSchema(),
+		networkSchema(), limitsSchema(), timeoutsSchema(), archiveSchema(), updaterSchema(), reportSchema(), milterSchema(), relaySchema(),
 	}
 }
 

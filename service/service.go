@@ -21,6 +21,7 @@ type Service struct {
 	Archive  Archive
 	Updater  Updater
 	Milter   Milter
+	Relay    Relay
 }
 
 // Listen is one ListenOn address, with where it was written so that a
@@ -115,6 +116,7 @@ func FromConfig(c *config.Config) (*Service, config.ErrorList) {
 		Archive:  archive(c, &errs),
 		Updater:  updater(c, &errs),
 		Milter:   milterFromConfig(c, &errs),
+		Relay:    relayFromConfig(c, &errs),
 	}
 	return s, errs
 }

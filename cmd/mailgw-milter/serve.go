@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -19,7 +18,6 @@ import (
 	"github.com/mailgw/mailgw/filter"
 	"github.com/mailgw/mailgw/gateway"
 	"github.com/mailgw/mailgw/milter"
-	"github.com/mailgw/mailgw/notify"
 	"github.com/mailgw/mailgw/policy"
 	"github.com/mailgw/mailgw/service"
 )
@@ -154,16 +152,10 @@ func buildCore(gw *gateway.Gateway, log *slog.Logger) (*core, error) {
 	if gw == nil {
 		return nil, errors.New("no configuration")
 	}
-	engine, err := gw.VirusScanner()
-	if err != nil {
-		return nil, fmt.Errorf("anti-virus: %w", err)
-	}
-	templates, err := notify.Load(gw.Templates)
+	f, templates, err := gw.Core(log, version)
 	if err != nil {
 		return nil, err
 	}
-	f := gw.Filter(filter.Options{Logger: log, Version: version, Virus: engine,
-		Placeholder: gw.Placeholder(templates), Disclaimer: gw.Disclaimer(templates)})
 	submit := dispatch.SMTPSubmitter{Addr: gw.Service.Milter.NotifyAddress, Helo: gw.Service.Network.Hostname}
 	return &core{filter: f, policy: gw.Policy, dispatch: gw.Dispatcher(templates, submit, log)}, nil
 }

@@ -1,26 +1,44 @@
-// Command mailgw-relay is the standalone SMTP relay front-end with its own queue.
-// It loads mailgw.conf and carries out the core's Decisions.
+// Command mailgw-relay is the standalone SMTP relay front-end with its own
+// durable queue (guide 2.3): it loads mailgw.conf, listens on
+// [mailgw.network] ListenOn, runs the core on every message and delivers
+// by [mailgw.forward] routes.
 //
-// The front-end itself is being built; today the program checks its
-// configuration with -k/--check-config, exactly as the daemon will load it.
+// Signals: SIGTERM or SIGINT stop accepting connections, let open sessions
+// finish and exit, keeping the queue; SIGHUP reloads the configuration
+// without dropping sessions (ListenOn, QueueDirectory and the TLS
+// certificate take effect at the next start).
 package main
 
 import (
-	"fmt"
 	"io"
+	"log/slog"
 	"os"
 
 	"github.com/mailgw/mailgw/gateway"
 	"github.com/mailgw/mailgw/internal/daemon"
 )
 
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+const prog = "mailgw-relay"
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 
 func run(args []string, stderr io.Writer) int {
-	return daemon.Run("mailgw-relay", args, stderr, func(*gateway.Gateway) int {
-		fmt.Fprintln(stderr, "mailgw-relay: serving is not available in this version; only -k/--check-config is")
-		return 2
+	return daemon.Run(prog, args, stderr, func(gw *gateway.Gateway) int {
+		log := slog.New(slog.NewTextHandler(stderr, nil))
+		d := &daemonState{log: log, reload: func() (*gateway.Gateway, bool) {
+			// Read the flags again: daemon.Run keeps them to itself, and
+			// they were valid at start-up.
+			flags, ok := daemon.ParseFlags(prog, args, stderr)
+			if !ok {
+				return nil, false
+			}
+			return flags.Load(stderr)
+		}}
+		return d.serve(gw, notifySignals())
 	})
 }

@@ -44,6 +44,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runCheckConfig(args[1:], stderr)
 	case "quarantine":
 		return gateway.QuarantineTool("mailgw quarantine").Main(args[1:], stdout, stderr)
+	case "queue":
+		return gateway.QueueTool("mailgw queue").Main(args[1:], stdout, stderr)
 	case "tlv":
 		return notify.TLVMain(args[1:], stdout, stderr)
 	case "config-doc":
@@ -65,6 +67,7 @@ func usage(w io.Writer) {
   mailgw scan [--config F] [--from A] [--rcpt A]... [--ip IP] [--helo H] [--json] [--output DIR] PATH...
   mailgw check-config [FILE]     check a configuration file (embedded default without FILE)
   mailgw quarantine [--config F] --archive-path=DIR ACTION   the quarantine/archive tool (as mailgw-maila)
+  mailgw queue [--config F] [--queue-path DIR] list | flush | remove ID...   the relay's queue
   mailgw tlv TEMPLATE...         check notification templates (as mailgw-tlv)
   mailgw config-doc              print the configuration reference (docs/configuration.md)
   mailgw version

@@ -23,20 +23,30 @@ type Message struct {
 type Sink struct {
 	Addr     string
 	messages chan Message
+	rcpt     func(to string) error
 }
 
 // StartSink listens on a free loopback port until the test ends.
 func StartSink(t testing.TB) *Sink {
 	t.Helper()
+	return StartSinkFunc(t, nil)
+}
+
+// StartSinkFunc is StartSink with a verdict on each RCPT TO: rcpt returns
+// nil to accept, or the *smtp.SMTPError to answer; nil accepts all.
+func StartSinkFunc(t testing.TB, rcpt func(to string) error) *Sink {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Sink{Addr: ln.Addr().String(), messages: make(chan Message, 100)}
+	s := &Sink{Addr: ln.Addr().String(), messages: make(chan Message, 100), rcpt: rcpt}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
 		return &sinkSession{sink: s}, nil
 	}))
 	srv.Domain = "sink.test"
+	// Real mail has lines longer than go-smtp's default limit of 2000.
+	srv.MaxLineLength = 1 << 20
 	// Postfix's SMTP client drops cached connections without QUIT;
 	// go-smtp would log each as an error.
 	srv.ErrorLog = log.New(io.Discard, "", 0)
@@ -82,6 +92,11 @@ func (s *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if s.sink.rcpt != nil {
+		if err := s.sink.rcpt(to); err != nil {
+			return err
+		}
+	}
 	s.msg.Rcpts = append(s.msg.Rcpts, to)
 	return nil
 }

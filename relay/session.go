@@ -1,0 +1,254 @@
+package relay
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"strings"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/mailgw/mailgw/access"
+	"github.com/mailgw/mailgw/queue"
+)
+
+// SMTP replies of the receiving side, each with its RFC 5321 reply code
+// and RFC 3463 enhanced status code.
+var (
+	// errDenied: an access rule refused the client, sender or recipient
+	// (550, 5.7.1 "delivery not authorized, message refused").
+	errDenied = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Access denied"}
+	// errRelayDenied: the recipient is not ours and the client may not
+	// relay (554 5.7.1, as Postfix's "Relay access denied").
+	errRelayDenied = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Relay access denied"}
+	// errQueueFull: MinimalQueueFreeSpaceSize reached (452, 4.3.1 "mail
+	// system full").
+	errQueueFull = &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 3, 1}, Message: "Insufficient system storage, try again later"}
+	// errTooManyMessages: MaximalIncomingMessagesPerSession (421 closes
+	// nothing here; 451 4.7.0 asks for a new session later).
+	errTooManyMessages = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "Too many messages in this session, reconnect"}
+	// errSessionTooBig: MaximalIncomingSessionSize (552 5.3.4 "message
+	// too big for system").
+	errSessionTooBig = &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "Session size limit exceeded"}
+	// errDataAborted: the data did not arrive (timeout, broken
+	// connection); 451 4.4.2 "bad connection".
+	errDataAborted = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2}, Message: "Message data not received, try again later"}
+	// errTempfail is the generic temporary failure (451 4.3.0); details go
+	// to the log.
+	errTempfail = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure, please try again later"}
+)
+
+// backend makes one session per SMTP connection (and a new one after
+// STARTTLS).
+type backend struct{ srv *Server }
+
+var _ smtp.Backend = backend{}
+
+func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	tc := timedOf(c.Conn())
+	if tc == nil {
+		return nil, errTempfail
+	}
+	s := &session{srv: b.srv, conn: c, tc: tc}
+	s.facts.ClientIP = remoteIP(tc.Conn)
+	ctx, cancel := b.srv.dnsContext()
+	defer cancel()
+	s.lookupClient(ctx)
+	if v := b.srv.rt.load().Access.Connect(s.facts, ""); !v.Allow {
+		b.srv.log.Info("connection denied", "client_ip", s.facts.ClientIP.String(), "rule", v.Rule, "at", v.Pos.String())
+		return nil, errDenied
+	}
+	return s, nil
+}
+
+// timedOf finds our connection under go-smtp's (a *tls.Conn after
+// STARTTLS).
+func timedOf(nc net.Conn) *timedConn {
+	for {
+		switch c := nc.(type) {
+		case *timedConn:
+			return c
+		case *tls.Conn:
+			nc = c.NetConn()
+		default:
+			return nil
+		}
+	}
+}
+
+// session is one SMTP connection's state for go-smtp.
+type session struct {
+	srv   *Server
+	conn  *smtp.Conn
+	tc    *timedConn
+	facts access.Facts
+	host  string // verified reverse name of the client, "" when none
+
+	from     string
+	mailOpts smtp.MailOptions
+	rcpts    []queue.Recipient
+}
+
+var _ smtp.Session = (*session)(nil)
+
+func (s *session) Reset() {
+	s.from, s.mailOpts, s.rcpts = "", smtp.MailOptions{}, nil
+	s.tc.setPhase(phaseCommand)
+}
+
+func (s *session) Logout() error { return nil }
+
+// Mail starts a transaction after the per-session limits and the queue's
+// free space allow it.
+func (s *session) Mail(from string, opts *smtp.MailOptions) error {
+	s.Reset()
+	rt := s.srv.rt.load()
+	if s.tc.messages >= rt.Service.Limits.MaximalIncomingMessagesPerSession {
+		return errTooManyMessages
+	}
+	if min := rt.Service.Limits.MinimalQueueFreeSpaceSize; min > 0 {
+		free, err := s.srv.queue.FreeSpace()
+		if err != nil || free < min {
+			s.srv.log.Warn("queue free space below MinimalQueueFreeSpaceSize", "free", free, "error", err)
+			return errQueueFull
+		}
+	}
+	s.from = from
+	if opts != nil {
+		s.mailOpts = *opts
+	}
+	return nil
+}
+
+// Rcpt checks the access rules for this recipient: ConnectRule, HeloRule
+// and MailfromRule (whose masks may name recipients), then RelayRule.
+func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
+	rt := s.srv.rt.load()
+	ctx, cancel := s.srv.dnsContext()
+	defer cancel()
+	s.lookupSender(ctx, rt.Access)
+	a := rt.Access
+	verdicts := []access.Verdict{a.Connect(s.facts, to), a.Helo(s.facts, to)}
+	if s.from != "" {
+		verdicts = append(verdicts, a.Mailfrom(s.facts, to))
+	}
+	for _, v := range verdicts {
+		if !v.Allow {
+			s.srv.log.Info("recipient denied", "client_ip", s.facts.ClientIP.String(), "rcpt", to, "rule", v.Rule, "at", v.Pos.String())
+			return errDenied
+		}
+	}
+	if v := a.Relay(s.facts.ClientIP, to); !v.Allow {
+		s.srv.log.Info("relay denied", "client_ip", s.facts.ClientIP.String(), "rcpt", to, "rule", v.Rule, "at", v.Pos.String())
+		return errRelayDenied
+	}
+	r := queue.Recipient{Addr: to}
+	if opts != nil {
+		for _, n := range opts.Notify {
+			r.Notify = append(r.Notify, string(n))
+		}
+		if opts.OriginalRecipient != "" {
+			r.ORCPT = strings.ToLower(string(opts.OriginalRecipientType)) + ";" + opts.OriginalRecipient
+		}
+	}
+	s.rcpts = append(s.rcpts, r)
+	s.tc.setPhase(phaseRcpt)
+	return nil
+}
+
+// Data reads the message and accepts, refuses or tempfails it. go-smtp
+// reads the rest of the data itself when Data returns early.
+func (s *session) Data(r io.Reader) error {
+	s.tc.setPhase(phaseData)
+	defer s.tc.setPhase(phaseCommand)
+	s.tc.messages++ // refused messages count too: the limit is on attempts
+	lim := s.srv.rt.load().Service.Limits
+	raw, err := io.ReadAll(r)
+	s.tc.bytes += int64(len(raw))
+	if err != nil {
+		var se *smtp.SMTPError
+		if errors.As(err, &se) {
+			return se // the message size limit
+		}
+		s.srv.log.Info("message data not received", "client_ip", s.facts.ClientIP.String(), "error", err)
+		return errDataAborted
+	}
+	if s.tc.bytes > lim.MaximalIncomingSessionSize {
+		return errSessionTooBig
+	}
+	if err := checkLineEnds(raw); err != nil {
+		s.srv.log.Warn("message refused: bare CR or LF in DATA", "client_ip", s.facts.ClientIP.String(), "error", err)
+		return errBareLineEnd
+	}
+	s.tc.setPhase(phaseFinished)
+	return s.srv.accept(context.Background(), s.transaction(raw))
+}
+
+// transaction is what accept needs of this session's message.
+func (s *session) transaction(raw []byte) *transaction {
+	_, tlsOn := s.conn.TLSConnectionState()
+	return &transaction{from: s.from, opts: s.mailOpts, rcpts: s.rcpts, raw: raw,
+		clientIP: s.facts.ClientIP, clientHost: s.host, helo: s.conn.Hostname(), tls: tlsOn}
+}
+
+// lookupClient finds the facts ConnectRule needs: the client's verified
+// name and DNSBL score. A failed lookup leaves the fact false.
+func (s *session) lookupClient(ctx context.Context) {
+	rt := s.srv.rt.load()
+	if len(rt.Access.ConnectRules) == 0 || !s.facts.ClientIP.IsValid() {
+		return
+	}
+	res := s.srv.resolver
+	if name := res.VerifiedName(ctx, s.facts.ClientIP); name != "" {
+		s.host, s.facts.HasName = name, true
+	}
+	for _, bl := range rt.Access.DNSBL {
+		if res.Listed(ctx, s.facts.ClientIP, bl.Zone) {
+			s.facts.DNSBLScore += bl.Rating
+		}
+	}
+}
+
+// lookupSender finds the facts of HeloRule and MailfromRule, once per
+// transaction and only when rules ask for them.
+func (s *session) lookupSender(ctx context.Context, a *access.Access) {
+	if len(s.rcpts) > 0 {
+		return // looked up at the first recipient
+	}
+	res := s.srv.resolver
+	s.facts.HeloHasIP, s.facts.HeloSameIP = false, false
+	if len(a.HeloRules) > 0 {
+		for _, ip := range res.Addrs(ctx, s.conn.Hostname()) {
+			s.facts.HeloHasIP = true
+			if ip == s.facts.ClientIP {
+				s.facts.HeloSameIP = true
+			}
+		}
+	}
+	s.facts.MailFromHasIP, s.facts.MailFromHasMX = false, false
+	if len(a.MailfromRules) > 0 && s.from != "" {
+		domain := domainOf(s.from)
+		s.facts.MailFromHasIP = len(res.Addrs(ctx, domain)) > 0
+		mx, _ := res.MX(ctx, domain)
+		s.facts.MailFromHasMX = mx.hasRecords
+	}
+}
+
+// domainOf is the part of addr after its last "@".
+func domainOf(addr string) string {
+	if at := strings.LastIndexByte(addr, '@'); at >= 0 {
+		return strings.TrimSuffix(addr[at+1:], ".")
+	}
+	return ""
+}
+
+// clientIPString is ip as text, "" when unknown.
+func clientIPString(ip netip.Addr) string {
+	if !ip.IsValid() {
+		return ""
+	}
+	return ip.String()
+}
