@@ -7,10 +7,15 @@ package gateway
 
 import (
 	"errors"
+	"log/slog"
 	"os"
 	"time"
 
 	"github.com/mailgw/mailgw/access"
+	"github.com/mailgw/mailgw/antispam"
+	"github.com/mailgw/mailgw/antispam/bayes"
+	"github.com/mailgw/mailgw/antispam/engine"
+	"github.com/mailgw/mailgw/antispam/resolver"
 	"github.com/mailgw/mailgw/av"
 	"github.com/mailgw/mailgw/config"
 	"github.com/mailgw/mailgw/decision"
@@ -31,6 +36,7 @@ func Schema() config.Schema {
 	s = append(s, access.Schema()...)
 	s = append(s, routing.Schema()...)
 	s = append(s, av.Schema()...)
+	s = append(s, antispam.Schema()...)
 	s = append(s, quarantine.Schema()...)
 	s = append(s, notify.Schema()...)
 	s = append(s, milter.Schema()...)
@@ -46,6 +52,7 @@ type Gateway struct {
 	Routes     *routing.Routes
 	Service    *service.Service
 	AV         av.Settings
+	AntiSpam   antispam.Settings
 	Quarantine quarantine.Settings
 	Templates  notify.Settings
 	Milter     milter.Settings
@@ -90,6 +97,8 @@ func decode(c *config.Config) (*Gateway, error) {
 	errs = append(errs, e...)
 	g.AV, e = av.FromConfig(c)
 	errs = append(errs, e...)
+	g.AntiSpam, e = antispam.FromConfig(c)
+	errs = append(errs, e...)
 	g.Quarantine, e = quarantine.FromConfig(c)
 	errs = append(errs, e...)
 	g.Templates, e = notify.FromConfig(c)
@@ -115,6 +124,41 @@ func (g *Gateway) VirusScanner() (*av.Engine, error) {
 		return nil, errors.New("gateway: configuration not decoded")
 	}
 	return av.Build(g.AV, g.Service.Limits.AntiviralSessions, g.Service.Timeouts.ScanTimeout)
+}
+
+// SpamChecker builds the anti-spam engine of [mailgw.antispam], with the
+// DNSBlackList of [mailgw.access] and the DNS timeouts of
+// [mailgw.timeouts]. It contacts no server and opens no file: the Bayes
+// store is opened per lookup, Redis at first use.
+func (g *Gateway) SpamChecker(log *slog.Logger) *engine.Engine {
+	s := g.AntiSpam
+	t := g.Service.Timeouts
+	var servers []string
+	if s.Resolver != "" {
+		servers = []string{resolver.ServerAddress(s.Resolver)}
+	}
+	opts := engine.Options{Settings: s, DNSBL: g.Access.DNSBL, Logger: log,
+		Resolver: resolver.New(resolver.Options{Servers: servers, NetworkTimeout: t.DNSNetworkTimeout,
+			ResolveTimeout: t.DNSResolveTimeout, MaxTTL: t.DNSCacheMaximalTTL})}
+	switch s.BayesStore {
+	case "bbolt":
+		opts.Bayes = bayes.New(bayes.BoltFile{Path: s.BayesPath}, s.BayesMinimum)
+	case "redis":
+		opts.Bayes = bayes.New(bayes.NewRedis(s.RedisAddress, s.RedisPrefix), s.BayesMinimum)
+	}
+	return engine.New(opts)
+}
+
+// BayesStore opens the store of [mailgw.antispam] for mailgw learn.
+func (g *Gateway) BayesStore() (bayes.Store, error) {
+	s := g.AntiSpam
+	switch s.BayesStore {
+	case "bbolt":
+		return bayes.OpenBolt(s.BayesPath, true)
+	case "redis":
+		return bayes.NewRedis(s.RedisAddress, s.RedisPrefix), nil
+	}
+	return nil, errors.New("BayesStore=none: nothing to learn into")
 }
 
 // QuarantineTool is the quarantine and archive tool (mailgw-maila,

@@ -36,7 +36,7 @@ fi
 
 # Test peers come with the issues that use them (Postfix, Sendmail, clamd,
 # redis-server, pyzord, Chromium); list them here as they arrive.
-test_pkgs=(clamav-daemon clamav-testfiles c-icap libc-icap-mod-virus-scan p7zip-full bzip2 postfix m4)
+test_pkgs=(clamav-daemon clamav-testfiles c-icap libc-icap-mod-virus-scan p7zip-full bzip2 postfix m4 redis-server pyzor)
 if [ "$want_test" = 1 ]; then
 	for p in "${test_pkgs[@]}"; do
 		dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")

@@ -156,6 +156,6 @@ func buildFilter(gw *gateway.Gateway, log *slog.Logger) (*filter.Filter, error) 
 	if err != nil {
 		return nil, err
 	}
-	return gw.Filter(filter.Options{Logger: log, Version: version, Virus: engine,
+	return gw.Filter(filter.Options{Logger: log, Version: version, Virus: engine, Spam: gw.SpamChecker(log),
 		Placeholder: gw.Placeholder(templates), Disclaimer: gw.Disclaimer(templates)}), nil
 }

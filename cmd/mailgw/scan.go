@@ -114,7 +114,7 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitFailed
 	}
-	f := gw.Filter(filter.Options{Logger: log, Version: version, Virus: engine, Placeholder: gw.Placeholder(templates),
+	f := gw.Filter(filter.Options{Logger: log, Version: version, Virus: engine, Spam: gw.SpamChecker(log), Placeholder: gw.Placeholder(templates),
 		Disclaimer: gw.Disclaimer(templates)})
 	files, err := collectFiles(paths)
 	if err != nil {
