@@ -102,12 +102,12 @@ func (e *Engine) CheckSpam(ctx context.Context, env *filter.Envelope, msg *mimet
 // verdict collects the rules of one check run. Checks running at once
 // each fill their own verdict, merged afterwards.
 type verdict struct {
-	engine     *Engine
-	rules      []antispam.Rule
-	dnsbl      int // summed DNSBlackList rating of the client IP
-	formal     bool
-	seen       map[string]bool
-	tempfail   []string // checks that could not be done, with why
+	engine   *Engine
+	rules    []antispam.Rule
+	dnsbl    int // summed DNSBlackList rating of the client IP
+	formal   bool
+	seen     map[string]bool
+	tempfail []string // checks that could not be done, with why
 }
 
 // fail records a check that could not be done.
