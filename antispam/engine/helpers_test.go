@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"log/slog"
 	"net/netip"
@@ -95,3 +96,5 @@ func env(from string, ip string, rcpts ...string) *filter.Envelope {
 func engineOf(gw *gateway.Gateway) *engine.Engine {
 	return engine.New(engine.Options{Settings: gw.AntiSpam, Logger: quiet()})
 }
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
