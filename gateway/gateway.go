@@ -137,7 +137,7 @@ func (g *Gateway) SpamChecker(log *slog.Logger) *engine.Engine {
 	if s.Resolver != "" {
 		servers = []string{resolver.ServerAddress(s.Resolver)}
 	}
-	opts := engine.Options{Settings: s, DNSBL: g.Access.DNSBL, Logger: log,
+	opts := engine.Options{Settings: s, DNSBL: g.Access.DNSBL, Logger: log, DNSTimeout: t.DNSResolveTimeout,
 		Resolver: resolver.New(resolver.Options{Servers: servers, NetworkTimeout: t.DNSNetworkTimeout,
 			ResolveTimeout: t.DNSResolveTimeout, MaxTTL: t.DNSCacheMaximalTTL})}
 	switch s.BayesStore {

@@ -59,6 +59,11 @@ func (e *Engine) checkDNS(ctx context.Context, v *verdict, in *input, p *policy.
 			runs = append(runs, func(ctx context.Context, v *verdict) { e.checkSURBL(ctx, v, targets) })
 		}
 	}
+	if e.opts.DNSTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.opts.DNSTimeout)
+		defer cancel()
+	}
 	results := make([]*verdict, len(runs))
 	var wg sync.WaitGroup
 	for i, run := range runs {

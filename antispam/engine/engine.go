@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"sort"
+	"time"
 
 	"github.com/mailgw/mailgw/access"
 	"github.com/mailgw/mailgw/antispam"
@@ -41,6 +42,10 @@ type Options struct {
 	Settings antispam.Settings
 	DNSBL    []access.DNSBL // DNSBlackList of [mailgw.access]
 	Resolver Resolver       // nil: DNS checks are off
+	// DNSTimeout bounds all DNS checks of one message together
+	// (DNSResolveTimeout), so that a dead server costs one timeout even
+	// for checks that need several queries in a row; 0: only ctx.
+	DNSTimeout time.Duration
 	Bayes    Classifier     // nil: no Bayesian scoring
 	Digest   DigestChecker  // nil: no digest check
 	Logger   *slog.Logger   // nil: slog.Default()
