@@ -1,8 +1,3 @@
-// Package antispam is the anti-spam side of the core. It defines what an
-// anti-spam check reports — a status, a score and the rules that fired — and
-// will hold the engine itself (formal signs, content filtering, DNS checks).
-// It reports findings only; what happens to the message is decided by package
-// policy from the group's configuration.
 package antispam
 
 import "github.com/mailgw/mailgw/policy"

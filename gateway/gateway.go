@@ -13,6 +13,10 @@ import (
 	"time"
 
 	"github.com/mailgw/mailgw/access"
+	"github.com/mailgw/mailgw/antispam"
+	"github.com/mailgw/mailgw/antispam/bayes"
+	"github.com/mailgw/mailgw/antispam/engine"
+	"github.com/mailgw/mailgw/antispam/resolver"
 	"github.com/mailgw/mailgw/av"
 	"github.com/mailgw/mailgw/config"
 	"github.com/mailgw/mailgw/decision"
@@ -34,6 +38,7 @@ func Schema() config.Schema {
 	s = append(s, access.Schema()...)
 	s = append(s, routing.Schema()...)
 	s = append(s, av.Schema()...)
+	s = append(s, antispam.Schema()...)
 	s = append(s, quarantine.Schema()...)
 	s = append(s, notify.Schema()...)
 	return s
@@ -48,6 +53,7 @@ type Gateway struct {
 	Routes     *routing.Routes
 	Service    *service.Service
 	AV         av.Settings
+	AntiSpam   antispam.Settings
 	Quarantine quarantine.Settings
 	Templates  notify.Settings
 	// disclaimers are the groups' own disclaimer templates, by file path,
@@ -106,6 +112,8 @@ func decode(c *config.Config) (*Gateway, error) {
 	errs = append(errs, e...)
 	g.AV, e = av.FromConfig(c)
 	errs = append(errs, e...)
+	g.AntiSpam, e = antispam.FromConfig(c)
+	errs = append(errs, e...)
 	g.Quarantine, e = quarantine.FromConfig(c)
 	errs = append(errs, e...)
 	g.Templates, e = notify.FromConfig(c)
@@ -134,7 +142,7 @@ func (g *Gateway) Core(log *slog.Logger, version string) (*filter.Filter, *notif
 	if err != nil {
 		return nil, nil, err
 	}
-	return g.Filter(filter.Options{Logger: log, Version: version, Virus: engine,
+	return g.Filter(filter.Options{Logger: log, Version: version, Virus: engine, Spam: g.SpamChecker(log),
 		Placeholder: g.Placeholder(templates), Disclaimer: g.Disclaimer(templates)}), templates, nil
 }
 
@@ -145,6 +153,41 @@ func (g *Gateway) VirusScanner() (*av.Engine, error) {
 		return nil, errors.New("gateway: configuration not decoded")
 	}
 	return av.Build(g.AV, g.Service.Limits.AntiviralSessions, g.Service.Timeouts.ScanTimeout)
+}
+
+// SpamChecker builds the anti-spam engine of [mailgw.antispam], with the
+// DNSBlackList of [mailgw.access] and the DNS timeouts of
+// [mailgw.timeouts]. It contacts no server and opens no file: the Bayes
+// store is opened per lookup, Redis at first use.
+func (g *Gateway) SpamChecker(log *slog.Logger) *engine.Engine {
+	s := g.AntiSpam
+	t := g.Service.Timeouts
+	var servers []string
+	if s.Resolver != "" {
+		servers = []string{resolver.ServerAddress(s.Resolver)}
+	}
+	opts := engine.Options{Settings: s, DNSBL: g.Access.DNSBL, Logger: log, DNSTimeout: t.DNSResolveTimeout,
+		Resolver: resolver.New(resolver.Options{Servers: servers, NetworkTimeout: t.DNSNetworkTimeout,
+			ResolveTimeout: t.DNSResolveTimeout, MaxTTL: t.DNSCacheMaximalTTL})}
+	switch s.BayesStore {
+	case "bbolt":
+		opts.Bayes = bayes.New(bayes.BoltFile{Path: s.BayesPath}, s.BayesMinimum)
+	case "redis":
+		opts.Bayes = bayes.New(bayes.NewRedis(s.RedisAddress, s.RedisPrefix), s.BayesMinimum)
+	}
+	return engine.New(opts)
+}
+
+// BayesStore opens the store of [mailgw.antispam] for mailgw learn.
+func (g *Gateway) BayesStore() (bayes.Store, error) {
+	s := g.AntiSpam
+	switch s.BayesStore {
+	case "bbolt":
+		return bayes.OpenBolt(s.BayesPath, true)
+	case "redis":
+		return bayes.NewRedis(s.RedisAddress, s.RedisPrefix), nil
+	}
+	return nil, errors.New("BayesStore=none: nothing to learn into")
 }
 
 // QuarantineTool is the quarantine and archive tool (mailgw-maila,

@@ -15,10 +15,21 @@ func (m *Message) Text() string {
 		if b.Len() > 0 {
 			b.WriteByte('\n')
 		}
-		b.WriteString(strings.ToValidUTF8(toUTF8(o.Charset, withoutUU(o)), "\uFFFD"))
+		b.WriteString(o.Text())
 	}
 	return b.String()
 }
+
+// Text returns the content of a leaf as UTF-8 (converted from its charset
+// when known, invalid bytes replaced), uuencoded blocks cut out. Content
+// filters read text/plain and text/html parts through it.
+func (o *Object) Text() string {
+	return strings.ToValidUTF8(toUTF8(o.Charset, withoutUU(o)), "\uFFFD")
+}
+
+// DecodeWords decodes the RFC 2047 encoded words of a header value in any
+// known charset, leaving s as it is when it cannot be decoded.
+func DecodeWords(s string) string { return decodeWords(s) }
 
 // withoutUU returns o's content without its uuencoded blocks.
 func withoutUU(o *Object) []byte {

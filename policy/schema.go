@@ -9,7 +9,7 @@ var engineChecks = []string{
 	"SpamHeadersToUndisclosed", "SpamHeadersFromOrToDigits", "SpamHeadersFromOrToNoDomain",
 	"SpamHeadersSubjectTooLong", "SpamHeadersSubjectWSOrDots", "SpamHeadersSubjectDigitIDOrTimestamp",
 	"SpamHeadersMarkAllChinese", "SpamHeadersMarkAllKorean", "SpamHeadersMarkAllThai",
-	"SpamHeadersMarkAllJapanese", "SpamMarkProbable", "SpamMarkObscene",
+	"SpamHeadersMarkAllJapanese", "SpamMarkProbable", "SpamMarkObscene", "SpamTrusted",
 }
 
 const statusListDoc = " Items: as/spam, as/probable, as/formal, as/blacklisted, as/all, av/infected, av/suspicious, av/protected, av/error, av/disinfected, avf/filtered, av/all, all, none; comma-separated and/or repeated."
@@ -96,9 +96,10 @@ func checkParams() []config.Param {
 		"SpamHeadersMarkAllJapanese":           "Treat Japanese text in headers as a spam sign.",
 		"SpamMarkProbable":                     "Report the probable-spam category (when false, probable spam is reported as not_detected).",
 		"SpamMarkObscene":                      "Report obscene content as its own rule in X-SpamTest-Info.",
+		"SpamTrusted":                          "The group is a white list (guide 5.2.3): its mail gets the trusted status without any check, and its X-SpamTest headers say so.",
 	}
 	defOff := map[string]bool{"SpamHeadersMarkAllChinese": true, "SpamHeadersMarkAllKorean": true,
-		"SpamHeadersMarkAllThai": true, "SpamHeadersMarkAllJapanese": true, "SpamMarkObscene": true}
+		"SpamHeadersMarkAllThai": true, "SpamHeadersMarkAllJapanese": true, "SpamMarkObscene": true, "SpamTrusted": true}
 	var ps []config.Param
 	for _, name := range engineChecks {
 		def := "true"

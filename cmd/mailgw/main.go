@@ -2,6 +2,7 @@
 // and runs the filtering pipeline over message files.
 //
 //	mailgw scan [--config F] [--from A] [--rcpt A]... [--ip IP] [--helo H] [--json] [--output DIR] PATH...
+//	mailgw learn --spam|--ham [--config F] PATH...
 //	mailgw check-config [FILE]
 //	mailgw quarantine [--config F] --archive-path=DIR ACTION
 //	mailgw tlv TEMPLATE...
@@ -40,6 +41,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "scan":
 		return runScan(args[1:], stdout, stderr)
+	case "learn":
+		return runLearn(args[1:], stdout, stderr)
 	case "check-config", "-k", "--check-config":
 		return runCheckConfig(args[1:], stderr)
 	case "quarantine":
@@ -65,6 +68,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
   mailgw scan [--config F] [--from A] [--rcpt A]... [--ip IP] [--helo H] [--json] [--output DIR] PATH...
+  mailgw learn --spam|--ham [--config F] PATH...   train the Bayesian classifier with message files
   mailgw check-config [FILE]     check a configuration file (embedded default without FILE)
   mailgw quarantine [--config F] --archive-path=DIR ACTION   the quarantine/archive tool (as mailgw-maila)
   mailgw queue [--config F] [--queue-path DIR] list | flush | remove ID...   the relay's queue

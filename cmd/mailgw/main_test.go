@@ -77,7 +77,7 @@ func TestScanJSON(t *testing.T) {
 			filtered = append(filtered, o.Name+"/"+o.Action)
 		}
 	}
-	if strings.Join(filtered, ",") != "setup.exe/placeholder" || pol.ASStatus != "not_checked" {
+	if strings.Join(filtered, ",") != "setup.exe/placeholder" || pol.ASStatus != "not_detected" {
 		t.Errorf("policy objects: %+v, as %s", pol.Objects, pol.ASStatus)
 	}
 	if len(pol.Notify) != 1 || pol.Notify[0].To != "admin" {
@@ -110,7 +110,7 @@ func golden(t *testing.T, got, want string) {
 
 func TestScanReadable(t *testing.T) {
 	code, stdout, _ := runCmd(t, "scan", "--rcpt", "x@example.com", "../../testdata/samples/plain.eml")
-	if code != 0 || !strings.Contains(stdout, "plain.eml: group=policy rcpts=x@example.com as=not_checked") || !strings.Contains(stdout, "disposition=deliver") {
+	if code != 0 || !strings.Contains(stdout, "plain.eml: group=policy rcpts=x@example.com as=not_detected") || !strings.Contains(stdout, "disposition=deliver") {
 		t.Errorf("exit %d: %s", code, stdout)
 	}
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/mailgw/mailgw/filter"
 	"github.com/mailgw/mailgw/gateway"
 	"github.com/mailgw/mailgw/mimetree"
-	"github.com/mailgw/mailgw/notify"
 )
 
 type scanOpts struct {
@@ -104,18 +103,11 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	engine, err := gw.VirusScanner()
+	f, _, err := gw.Core(log, version)
 	if err != nil {
 		fmt.Fprintln(stderr, "mailgw scan:", err)
 		return exitFailed
 	}
-	templates, err := notify.Load(gw.Templates)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitFailed
-	}
-	f := gw.Filter(filter.Options{Logger: log, Version: version, Virus: engine, Placeholder: gw.Placeholder(templates),
-		Disclaimer: gw.Disclaimer(templates)})
 	files, err := collectFiles(paths)
 	if err != nil {
 		fmt.Fprintln(stderr, "mailgw scan:", err)

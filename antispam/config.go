@@ -1,0 +1,182 @@
+package antispam
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/mailgw/mailgw/access"
+	"github.com/mailgw/mailgw/config"
+)
+
+// Section is the daemon-wide anti-spam section owned by this package.
+const Section = "mailgw.antispam"
+
+// Rate limits (SpamRateLimit), lowest to highest intensity.
+var levels = []string{"minimum", "standard", "high", "maximum"}
+
+// Threshold is the score from which a message is probable spam and spam
+// at one SpamRateLimit.
+type Threshold struct {
+	Probable, Spam float64
+}
+
+// Settings is [mailgw.antispam]: the scores, the thresholds and the
+// backends. Which checks run for a copy is a group parameter (Params.Checks).
+type Settings struct {
+	Thresholds   map[string]Threshold // by SpamRateLimit
+	Scores       map[string]float64   // by rule name: the table with RuleScore applied
+	URIBL        []access.DNSBL       // URIBlackList; same syntax as DNSBlackList
+	Resolver     string               // host:port of the DNS server; "" for /etc/resolv.conf
+	BayesStore   string               // bbolt | redis | none
+	BayesPath    string
+	RedisAddress string
+	RedisPrefix  string
+	BayesMinimum int    // trained messages of each class before Bayes scores
+	PyzorServer  string // host:port; "" turns the digest check off
+	PyzorMinimum int    // spam reports from which the digest counts as listed
+}
+
+// Schema describes [mailgw.antispam].
+func Schema() []config.SectionSchema {
+	return []config.SectionSchema{{Name: Section,
+		Doc: "The anti-spam engine: rule scores, the thresholds of each SpamRateLimit, DNS, the Bayes store and the Pyzor server. Which checks run is set per group (SpamUseDNS, SpamCheck*, SpamHeaders*); the rules and their default scores are listed in docs/antispam.md.",
+		Params: []config.Param{
+			{Name: "Thresholds", Kind: config.List, Comma: true,
+				Default: "minimum 7 12, standard 5 8, high 4 6, maximum 3 4.5",
+				Doc:     "`LEVEL PROBABLE SPAM` for each SpamRateLimit level: the score from which a message is probable spam and spam. A level not written keeps its default."},
+			{Name: "RuleScore", Kind: config.List, Comma: true,
+				Doc: "`RULE SCORE` overrides the default score of one rule of docs/antispam.md, e.g. `SUBJECT_TOO_LONG 0`; 0 keeps the rule as information only."},
+			{Name: "URIBlackList", Kind: config.List, Comma: true,
+				Doc: "SURBL/URIBL-style zones for SpamCheckSURBL, `ZONE[:RATING]` or `ZONE RATING` as for DNSBlackList, e.g. `multi.surbl.org:100`. The registered domain of every link (and the address of IP-literal links) is looked up. Empty: the check finds nothing."},
+			{Name: "Resolver", Kind: config.String,
+				Doc: "DNS server for the anti-spam DNS checks, `host:port` or `host` (port 53). Empty: the first nameserver of /etc/resolv.conf. Timeouts and the cache follow [mailgw.timeouts] DNS*."},
+			{Name: "BayesStore", Kind: config.Enum, Default: "bbolt", Enum: []string{"bbolt", "redis", "none"},
+				Doc: "Where the Bayesian classifier keeps its token counts: bbolt (a file, BayesPath; one gateway), redis (RedisAddress; shared by several gateways) or none."},
+			{Name: "BayesPath", Kind: config.String, Default: "/var/lib/mailgw/bayes.db",
+				Doc: "The bbolt file of BayesStore=bbolt, written by `mailgw learn`. A missing file means an untrained classifier, which scores nothing."},
+			{Name: "RedisAddress", Kind: config.String, Default: "127.0.0.1:6379", Doc: "The Redis server of BayesStore=redis, host:port."},
+			{Name: "RedisKeyPrefix", Kind: config.String, Default: "mailgw:bayes:", Doc: "Prefix of the Redis keys, so that several classifiers can share one server."},
+			{Name: "BayesMinLearned", Kind: config.Int, Default: "20", Min: 1, Max: 1000000,
+				Doc: "Spam and ham messages each that must have been learnt before the classifier scores."},
+			{Name: "PyzorServer", Kind: config.String,
+				Doc: "Pyzor server for the digest check, host:port (UDP), e.g. public.pyzor.org:24441. Only a digest of the body is sent. Empty: no digest check."},
+			{Name: "PyzorMinCount", Kind: config.Int, Default: "3", Min: 1, Max: 1000000,
+				Doc: "Spam reports of a digest (minus whitelist entries) from which the message counts as listed."},
+		}}}
+}
+
+// FromConfig reads [mailgw.antispam].
+func FromConfig(c *config.Config) (Settings, config.ErrorList) {
+	var errs config.ErrorList
+	s := Settings{
+		Resolver:     strings.TrimSpace(c.String(Section, "Resolver")),
+		BayesStore:   c.String(Section, "BayesStore"),
+		BayesPath:    c.String(Section, "BayesPath"),
+		RedisAddress: c.String(Section, "RedisAddress"),
+		RedisPrefix:  c.String(Section, "RedisKeyPrefix"),
+		BayesMinimum: int(c.Int(Section, "BayesMinLearned")),
+		PyzorServer:  strings.TrimSpace(c.String(Section, "PyzorServer")),
+		PyzorMinimum: int(c.Int(Section, "PyzorMinCount")),
+		Scores:       DefaultScores(),
+		Thresholds:   DefaultThresholds(),
+	}
+	for _, v := range c.List(Section, "Thresholds") {
+		if err := parseThreshold(v.Text, s.Thresholds); err != nil {
+			errs.Add(v.Pos, "Thresholds %q: %v", v.Text, err)
+		}
+	}
+	for _, v := range c.List(Section, "RuleScore") {
+		if err := parseRuleScore(v.Text, s.Scores); err != nil {
+			errs.Add(v.Pos, "RuleScore %q: %v", v.Text, err)
+		}
+	}
+	for _, v := range c.List(Section, "URIBlackList") {
+		if strings.TrimSpace(v.Text) == "" {
+			continue
+		}
+		d, err := access.ParseDNSBL(v.Text)
+		if err != nil {
+			errs.Add(v.Pos, "URIBlackList %q: %v", v.Text, err)
+			continue
+		}
+		d.Pos = v.Pos
+		s.URIBL = append(s.URIBL, d)
+	}
+	if s.BayesStore == "bbolt" && !filepath.IsAbs(s.BayesPath) {
+		vals, _ := c.Lookup(Section, "BayesPath")
+		errs.Add(lastPos(vals), "BayesPath must be an absolute path")
+	}
+	return s, errs
+}
+
+// DefaultScores is the score of every rule of the table.
+func DefaultScores() map[string]float64 {
+	m := map[string]float64{}
+	for _, r := range DefaultRules() {
+		m[r.Name] = r.Score
+	}
+	return m
+}
+
+// DefaultThresholds are the thresholds of the Thresholds default.
+func DefaultThresholds() map[string]Threshold {
+	return map[string]Threshold{
+		"minimum": {7, 12}, "standard": {5, 8}, "high": {4, 6}, "maximum": {3, 4.5},
+	}
+}
+
+func parseThreshold(text string, into map[string]Threshold) error {
+	f := strings.Fields(text)
+	if len(f) != 3 {
+		return fmt.Errorf("want LEVEL PROBABLE SPAM, e.g. \"standard 5 8\"")
+	}
+	level := strings.ToLower(f[0])
+	if !knownLevel(level) {
+		return fmt.Errorf("unknown level %q (want %s)", f[0], strings.Join(levels, ", "))
+	}
+	p, err1 := strconv.ParseFloat(f[1], 64)
+	sp, err2 := strconv.ParseFloat(f[2], 64)
+	switch {
+	case err1 != nil || err2 != nil:
+		return fmt.Errorf("scores must be numbers")
+	case p <= 0 || sp < p:
+		return fmt.Errorf("want 0 < PROBABLE <= SPAM")
+	}
+	into[level] = Threshold{Probable: p, Spam: sp}
+	return nil
+}
+
+func parseRuleScore(text string, into map[string]float64) error {
+	f := strings.Fields(text)
+	if len(f) != 2 {
+		return fmt.Errorf("want RULE SCORE, e.g. \"SUBJECT_TOO_LONG 0.5\"")
+	}
+	name := strings.ToUpper(f[0])
+	if _, ok := into[name]; !ok {
+		return fmt.Errorf("unknown rule %s (see docs/antispam.md)", f[0])
+	}
+	v, err := strconv.ParseFloat(f[1], 64)
+	if err != nil || v < -100 || v > 1000 {
+		return fmt.Errorf("score must be a number from -100 to 1000")
+	}
+	into[name] = v
+	return nil
+}
+
+func knownLevel(l string) bool {
+	for _, k := range levels {
+		if k == l {
+			return true
+		}
+	}
+	return false
+}
+
+func lastPos(vals []config.Value) config.Pos {
+	if len(vals) == 0 {
+		return config.Pos{File: "[" + Section + "]"}
+	}
+	return vals[len(vals)-1].Pos
+}

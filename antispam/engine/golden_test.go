@@ -1,0 +1,57 @@
+package engine_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mailgw/mailgw/antispam/engine"
+	"github.com/mailgw/mailgw/filter"
+	"github.com/mailgw/mailgw/mimetree"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// TestGolden checks the verdict on every testdata/*.eml against its
+// .golden file (status, score, method and rules with reasons), with the
+// Korean check on so that korean.eml shows it.
+func TestGolden(t *testing.T) {
+	gw := load(t, "SpamHeadersMarkAllKorean=true")
+	e := engine.New(engine.Options{Settings: gw.AntiSpam, Logger: quiet()})
+	files, _ := filepath.Glob("testdata/*.eml")
+	if len(files) == 0 {
+		t.Fatal("no testdata")
+	}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := mimetree.Parse(raw, mimetree.Limits{})
+		r, err := e.CheckSpam(context.Background(), &filter.Envelope{From: "sender@example.org", Rcpts: []string{"bob@example.com"}}, msg, &gw.Policy.Default.Params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := json.MarshalIndent(r, "", "  ")
+		got = append(got, '\n')
+		golden := strings.TrimSuffix(f, ".eml") + ".golden"
+		if *update {
+			if err := os.WriteFile(golden, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s:\n%s\nwant:\n%s", f, got, want)
+		}
+	}
+}
