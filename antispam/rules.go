@@ -21,6 +21,8 @@ const (
 	MethodSPF     = "spf"
 	MethodSURBL   = "surbl"
 	MethodDigest  = "digest"
+	// MethodTrusted: the group is a white list (SpamTrusted), so no check ran.
+	MethodTrusted = "trusted"
 )
 
 // Rule names. They are stable: administrators override their scores and

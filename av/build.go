@@ -42,7 +42,7 @@ func Build(s Settings, sessions int, scanTimeout time.Duration) (*Engine, error)
 			}
 			opts.Backends = append(opts.Backends, clamdBackend{c})
 		case "icap":
-			c, err := icap.New(icap.Options{URL: s.ICAPURL, Sessions: sessions, Timeout: scanTimeout})
+			c, err := icap.New(icap.Options{URL: s.ICAPURL, Method: s.ICAPMethod, Sessions: sessions, Timeout: scanTimeout})
 			if err != nil {
 				return nil, fmt.Errorf("icap: %w", err)
 			}

@@ -18,6 +18,7 @@ type Settings struct {
 	SignatureDir     string
 	ClamdAddresses   []string
 	ICAPURL          string
+	ICAPMethod       string // icap.MethodRESPMOD or icap.MethodREQMOD
 	ArchiveMaxDepth  int
 	ArchiveMaxCount  int
 	ArchiveMaxTotal  int64 // bytes
@@ -38,7 +39,9 @@ func Schema() []config.SectionSchema {
 				Doc: "Directory of ClamAV-format databases (.cvd .cld .hdb .hsb .mdb .ndb .fp .sfp .ign2) loaded by the builtin engine in addition to its embedded test set. Empty: only the embedded set (EICAR and mailgw's own test signatures)."},
 			{Name: "ClamdAddress", Kind: config.List, Comma: true, Default: "unix:/run/clamav/clamd.ctl",
 				Doc: "clamd addresses: unix:/path, tcp:host:port or host:port. Several addresses fail over in order. AntiviralSessions in [mailgw.limits] bounds concurrent scans."},
-			{Name: "ICAPURL", Kind: config.String, Doc: "ICAP service (RESPMOD), e.g. icap://127.0.0.1:1344/srv_clamav?mode=simple&sizelimit=off for c-icap: simple mode names the virus, and without sizelimit=off c-icap passes objects over its MaxObjectSize unscanned."},
+			{Name: "ICAPURL", Kind: config.String, Doc: "ICAP service, e.g. icap://127.0.0.1:1344/srv_clamav?mode=simple&sizelimit=off for c-icap: simple mode names the virus, and without sizelimit=off c-icap passes objects over its MaxObjectSize unscanned."},
+			{Name: "ICAPMethod", Kind: config.Enum, Default: "RESPMOD", Enum: []string{"RESPMOD", "REQMOD"},
+				Doc: "How objects travel to the ICAP service (RFC 3507 section 4.8 and 4.9): RESPMOD as the body of an HTTP response (c-icap's virus_scan and most AV services), or REQMOD as the body of an HTTP PUT request, for services that only modify requests."},
 			{Name: "ArchiveMaxDepth", Kind: config.Int, Default: "8", Min: 1, Max: 64,
 				Doc: "Deepest nesting of archives opened; deeper ones give the error status."},
 			{Name: "ArchiveMaxMembers", Kind: config.Int, Default: "10000", Min: 1, Max: 1000000,
@@ -62,6 +65,7 @@ func FromConfig(c *config.Config) (Settings, config.ErrorList) {
 	s := Settings{
 		SignatureDir:     c.String(Section, "SignatureDir"),
 		ICAPURL:          c.String(Section, "ICAPURL"),
+		ICAPMethod:       c.String(Section, "ICAPMethod"),
 		ArchiveMaxDepth:  int(c.Int(Section, "ArchiveMaxDepth")),
 		ArchiveMaxCount:  int(c.Int(Section, "ArchiveMaxMembers")),
 		ArchiveMaxTotal:  c.Int(Section, "ArchiveMaxTotalSize") << 20,

@@ -17,8 +17,9 @@ import (
 func TestRealBackends(t *testing.T) {
 	cd := clamdtest.Start(t, clamdtest.Options{})
 	ic := icaptest.Start(t, icaptest.Options{ClamdSocket: cd.Unix})
+	method := ""
 	build := func(engines ...string) *av.Engine {
-		e, err := av.Build(av.Settings{Engines: engines, ClamdAddresses: cd.Addrs(), ICAPURL: ic.URL(icaptest.SimpleService)},
+		e, err := av.Build(av.Settings{Engines: engines, ClamdAddresses: cd.Addrs(), ICAPURL: ic.URL(icaptest.SimpleService), ICAPMethod: method},
 			4, 10*time.Second)
 		if err != nil {
 			t.Fatal(err)
@@ -48,6 +49,18 @@ func TestRealBackends(t *testing.T) {
 			t.Errorf("%s: %s %q, want %s %q", c.name, f.Status, f.Signature, c.status, c.sig)
 		}
 	}
+	// ICAPMethod=REQMOD sends objects as PUT bodies; c-icap's virus_scan
+	// scans those too.
+	method = "REQMOD"
+	for _, c := range []struct {
+		obj    []byte
+		status policy.AVStatus
+	}{{blob, policy.AVInfected}, {[]byte("hello"), policy.AVClean}} {
+		if f, err := build("icap").ScanObject(context.Background(), obj("x.bin", c.obj), params()); err != nil || f.Status != c.status {
+			t.Errorf("icap REQMOD: %+v %v, want %s", f, err, c.status)
+		}
+	}
+	method = ""
 	// An outage gives the error status, never clean; and what the
 	// built-in engine finds still counts while clamd is down.
 	cd.Stop()

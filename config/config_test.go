@@ -96,6 +96,17 @@ func TestParseValues(t *testing.T) {
 					t.Error("group CheckAV=Off read as true")
 				}
 			}},
+		{"boolean spellings", "[mailgw.policy]\nCheckSpam=y\nCheckAV=0\n[mailgw.group:A]\nCheckSpam=N\nCheckAV=1\n[mailgw.group:B]\nCheckSpam=TRUE\nCheckAV=false\n[mailgw.group:C]\nCheckSpam=Yes\nCheckAV=no\n",
+			func(t *testing.T, c *Config) {
+				for _, w := range []struct {
+					section    string
+					spam, virs bool
+				}{{pol, true, false}, {"mailgw.group:A", false, true}, {"mailgw.group:B", true, false}, {"mailgw.group:C", true, false}} {
+					if c.Bool(w.section, "CheckSpam") != w.spam || c.Bool(w.section, "CheckAV") != w.virs {
+						t.Errorf("[%s]: CheckSpam %v CheckAV %v, want %v %v", w.section, c.Bool(w.section, "CheckSpam"), c.Bool(w.section, "CheckAV"), w.spam, w.virs)
+					}
+				}
+			}},
 		{"inheritance and defaults", "[mailgw.policy]\nCheckSpam=no\nSizeLimit=10\n[mailgw.group:Sales]\nCheckAV=no\nSenders=*@sales\n",
 			func(t *testing.T, c *Config) {
 				wantLookup(t, c, sales, "CheckSpam", "[no@test.conf:2]", pol)

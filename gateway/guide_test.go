@@ -573,3 +573,41 @@ AddDisclaimer=false
 		t.Errorf("broken template: %v", err)
 	}
 }
+
+// TestTrustedGroupHeaders: a white-list group (SpamTrusted) gets the
+// trusted status from the real anti-spam engine, even for GTUBE, and its
+// headers say which method decided; the same message from elsewhere is
+// spam.
+func TestTrustedGroupHeaders(t *testing.T) {
+	gw := loadGuide(t, `[mailgw.policy]
+SpamRateLimit=standard
+[mailgw.group:partners]
+Senders=ip 10.10.0.0/16
+SpamTrusted=yes
+`)
+	f := gw.Filter(filter.Options{Spam: gw.SpamChecker(quiet()), Virus: fake.Virus{}, Version: "test", Logger: quiet()})
+	gtube := mkMsg("offer", "", "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X")
+	for _, tc := range []struct {
+		ip, group string
+		has       []string
+	}{
+		{"10.10.1.2", "partners", []string{"X-SpamTest-Status: Not detected", "X-SpamTest-Status-Extended: trusted", "X-SpamTest-Method: trusted", "X-SpamTest-Group-ID: partners"}},
+		{"192.0.2.7", "policy", []string{"X-SpamTest-Status: Spam", "X-SpamTest-Status-Extended: spam", "X-SpamTest-Method: gtube"}},
+	} {
+		env := &filter.Envelope{From: "alice@example.org", Rcpts: []string{"bob@example.com"}, ClientIP: netip.MustParseAddr(tc.ip)}
+		res := f.Process(context.Background(), env, gtube)
+		if len(res.Decisions) != 1 || res.Decisions[0].Group != tc.group {
+			t.Fatalf("%s: decisions %+v, want one for %s", tc.ip, res.Decisions, tc.group)
+		}
+		out, err := res.Decisions[0].Apply(res.Message)
+		if err != nil {
+			t.Fatal(err)
+		}
+		head, _, _ := strings.Cut(string(out), "\r\n\r\n")
+		for _, h := range tc.has {
+			if !strings.Contains(head, h) {
+				t.Errorf("%s: header lacks %q:\n%s", tc.ip, h, head)
+			}
+		}
+	}
+}

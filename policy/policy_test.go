@@ -144,6 +144,9 @@ Senders=user1@example.com
 Senders=*@internal.local
 Senders=ip 192.168.0.1
 Senders=ip 10.1.0.0/255.255.0.0
+Senders=ip 172.16.0.0/12
+Senders=ip 2001:db8:1::25
+Senders=ip 2001:db8:2::/64
 Senders=host example.com
 Senders=host *.trusted.example
 Senders=network Office
@@ -168,6 +171,12 @@ Recipients=*@sales.example.com
 		{"address mask", Sender{Address: "x@INTERNAL.local"}, "help@helpdesk.local", "internal"},
 		{"ip", Sender{Address: "z@z", IP: netip.MustParseAddr("192.168.0.1")}, mgmt, "internal"},
 		{"ip dotted mask", Sender{IP: netip.MustParseAddr("10.1.200.3")}, mgmt, "internal"},
+		{"ip prefix", Sender{IP: netip.MustParseAddr("172.31.255.1")}, mgmt, "internal"},
+		{"ip outside prefix", Sender{IP: netip.MustParseAddr("172.32.0.1")}, mgmt, DefaultGroupID},
+		{"ipv6 address", Sender{IP: netip.MustParseAddr("2001:db8:1::25")}, mgmt, "internal"},
+		{"ipv6 other address", Sender{IP: netip.MustParseAddr("2001:db8:1::26")}, mgmt, DefaultGroupID},
+		{"ipv6 prefix", Sender{IP: netip.MustParseAddr("2001:db8:2::abcd")}, mgmt, "internal"},
+		{"v4-mapped v6 client", Sender{IP: netip.MustParseAddr("::ffff:192.168.0.1")}, mgmt, "internal"},
 		{"host", Sender{Host: "example.com."}, mgmt, "internal"},
 		{"host mask", Sender{Host: "mx.trusted.example"}, mgmt, "internal"},
 		{"network v4", Sender{IP: netip.MustParseAddr("192.168.7.9")}, mgmt, "internal"},

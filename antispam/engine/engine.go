@@ -84,7 +84,7 @@ func New(o Options) *Engine {
 // reported as _TEMPFAIL rules, so it returns an error only when ctx ends.
 func (e *Engine) CheckSpam(ctx context.Context, env *filter.Envelope, msg *mimetree.Message, p *policy.Params) (antispam.Result, error) {
 	if p.Checks[checkTrusted] {
-		return antispam.Result{Status: policy.ASTrusted}, nil
+		return antispam.Result{Status: policy.ASTrusted, Method: antispam.MethodTrusted}, nil
 	}
 	v := &verdict{engine: e}
 	in := newInput(env, msg)

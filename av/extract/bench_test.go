@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"testing"
+
+	"github.com/mailgw/mailgw/av/extract/bombtest"
 )
 
 func BenchmarkNestedZipBomb(b *testing.B) {
-	bomb := nestedBomb(b, 1, 16, 16, 16, 16)
+	bomb := bombtest.Nested(b, 1, 16, 16, 16, 16)
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := Walk(context.Background(), "bomb.zip", bomb, all(), func(*Member) error { return nil }); err != nil {

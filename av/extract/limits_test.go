@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/mailgw/mailgw/av/extract/bombtest"
 )
 
 // noise returns n incompressible bytes (seeded: tests are reproducible).
@@ -174,7 +176,7 @@ func TestContextCancel(t *testing.T) {
 		}
 	})
 	t.Run("inside a long decompression", func(t *testing.T) {
-		raw, crc := zerosDeflate(t, bombSize)
+		raw, crc := bombtest.ZerosDeflate(t, bombtest.Size)
 		gz := cat([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3}, raw, le32(crc), le32(0))
 		lim := Limits{ScanArchives: true, MaxRatio: 1 << 30, MaxTotal: 1 << 40, MaxMemberSize: 1 << 20}
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)

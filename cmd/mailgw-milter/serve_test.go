@@ -130,4 +130,8 @@ func TestCheckConfig(t *testing.T) {
 	if code := run([]string{"-k"}, &stderr); code != 0 {
 		t.Errorf("-k on the embedded default: exit %d: %s", code, stderr.String())
 	}
+	stderr.Reset()
+	if code := run([]string{"-k", "-c", "../mailgw/testdata/bad.conf"}, &stderr); code == 0 || !strings.Contains(stderr.String(), "bad.conf:2:") {
+		t.Errorf("-k on bad.conf: exit %d: %s", code, stderr.String())
+	}
 }

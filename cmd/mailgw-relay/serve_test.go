@@ -273,3 +273,14 @@ func mustGlob(t *testing.T, pattern string) []string {
 	}
 	return m
 }
+
+func TestCheckConfig(t *testing.T) {
+	var stderr strings.Builder
+	if code := run([]string{"--check-config"}, &stderr); code != 0 || stderr.Len() > 0 {
+		t.Errorf("--check-config on the embedded default: exit %d: %s", code, stderr.String())
+	}
+	stderr.Reset()
+	if code := run([]string{"-k", "-c", "../mailgw/testdata/bad.conf"}, &stderr); code == 0 || !strings.Contains(stderr.String(), "bad.conf:2:") {
+		t.Errorf("-k on bad.conf: exit %d: %s", code, stderr.String())
+	}
+}

@@ -174,6 +174,8 @@ func TestScanAntivirus(t *testing.T) {
 		"2-zipped.eml":  mailWith("files.zip", zipOf(t, "inner/eicar.txt", eicar())),
 		"3-fakepdf.eml": mailWith("invoice.pdf", append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"), make([]byte, 200)...)),
 		"4-clean.eml":   mailWith("notes.zip", zipOf(t, "notes.txt", []byte("hello"))),
+		// An executable inside an archive, named as a document.
+		"5-zippedexe.eml": mailWith("docs.zip", zipOf(t, "invoice.pdf", append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"), make([]byte, 200)...))),
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
@@ -184,7 +186,7 @@ func TestScanAntivirus(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	want := []string{"infected/Eicar", "infected/Eicar", "suspicious/Heuristics", "clean/"}
+	want := []string{"infected/Eicar", "infected/Eicar", "suspicious/Heuristics", "clean/", "suspicious/Heuristics"}
 	for i, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
 		var rep scanReport
 		if err := json.Unmarshal([]byte(line), &rep); err != nil {

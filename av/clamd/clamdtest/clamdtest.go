@@ -40,7 +40,7 @@ const DefaultBinary = "/usr/sbin/clamd"
 // EICAR returns the EICAR anti-virus test file, assembled from two pieces
 // so that the complete string never appears in the tree.
 func EICAR() []byte {
-	return []byte(`X5O!P%@AP[4\PZX54(P^)7CC)7}$` + "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*")
+	return []byte(`X5O!P%@AP[4\PZX54(P^)7CC)7}$` + "EICAR-STANDARD-" + "ANTIVIRUS-TEST-FILE!$H+H*")
 }
 
 // Blob returns 4 KiB of deterministic bytes that the test database
