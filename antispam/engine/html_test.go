@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -82,6 +84,21 @@ func FuzzParseHTML(f *testing.F) {
 		h := parseHTML(src)
 		if h.hidden < 0 || h.obfuscation < 0 || len(h.links) > maxLinks {
 			t.Fatalf("bad result %+v", h)
+		}
+	})
+}
+
+// FuzzTextLinks holds textLinks to the regular expression it replaces.
+func FuzzTextLinks(f *testing.F) {
+	re := regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>"'()\[\]{}]+`)
+	for _, s := range []string{"see http://a.example/x?y=1 now", "WWW.Example.com, (https://b.test/)", "xhttp://no www.", "é www.x.test\thttps://", "_www.a https://\x80z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := re.FindAllString(s, maxLinks)
+		got := textLinks(s)
+		if !slices.Equal(got, want) {
+			t.Errorf("textLinks(%q) = %q, want %q", s, got, want)
 		}
 	})
 }

@@ -3,18 +3,66 @@ package engine
 import (
 	"net/netip"
 	"net/url"
-	"regexp"
 	"strings"
 )
 
 // maxURIQueries bounds the SURBL lookups of one message.
 const maxURIQueries = 20
 
-var textURLRE = regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>"'()\[\]{}]+`)
+// linkPrefixes start a URL written in plain text, matched without regard
+// to case at the start of a word.
+var linkPrefixes = [...]string{"https://", "http://", "www."}
 
-// textLinks finds URLs written in plain text.
+// textLinks finds URLs written in plain text: a prefix of linkPrefixes at
+// a word boundary, then everything up to a space, quote or bracket. It is
+// the regular expression (?i)\b(?:https?://|www\.)[^\s<>"'()\[\]{}]+
+// (the fuzz test holds it to that), written as a scan because the
+// expression's engine spent half of a 100 KB message's anti-spam time.
 func textLinks(text string) []string {
-	return textURLRE.FindAllString(text, maxLinks)
+	var out []string
+	for i := 0; i < len(text) && len(out) < maxLinks; i++ {
+		c := text[i] | 0x20
+		if (c != 'h' && c != 'w') || (i > 0 && isWordByte(text[i-1])) {
+			continue
+		}
+		n := prefixLen(text[i:])
+		if n == 0 {
+			continue
+		}
+		end := i + n
+		for end < len(text) && !isLinkStop(text[end]) {
+			end++
+		}
+		if end > i+n {
+			out = append(out, text[i:end])
+			i = end - 1
+		}
+	}
+	return out
+}
+
+// prefixLen is the length of the link prefix s starts with, or 0.
+func prefixLen(s string) int {
+	for _, p := range linkPrefixes {
+		if len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) {
+			return len(p)
+		}
+	}
+	return 0
+}
+
+// isWordByte is \w of RE2: ASCII letters, digits and underscore.
+func isWordByte(c byte) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c|0x20 && c|0x20 <= 'z'
+}
+
+// isLinkStop ends a plain-text link: \s of RE2, quotes and brackets.
+func isLinkStop(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\f', '\r', '<', '>', '"', '\'', '(', ')', '[', ']', '{', '}':
+		return true
+	}
+	return false
 }
 
 // uriTarget is what a link is looked up as in URI block lists: the
