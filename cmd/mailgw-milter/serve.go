@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/signal"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -65,12 +64,6 @@ func (s *swappable) Process(ctx context.Context, env *filter.Envelope, raw []byt
 
 func (s *swappable) Run(ctx context.Context, dec *decision.Decision, env *filter.Envelope, raw []byte, hdr message.Header) error {
 	return s.c.Load().dispatch.Run(ctx, dec, env, raw, hdr)
-}
-
-func notifySignals() <-chan os.Signal {
-	ch := make(chan os.Signal, 4)
-	signal.Notify(ch, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
-	return ch
 }
 
 // serve runs until a stop signal or a listener failure; it returns the

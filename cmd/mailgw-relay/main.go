@@ -11,10 +11,8 @@ package main
 
 import (
 	"io"
-	"log/slog"
 	"os"
 
-	"github.com/mailgw/mailgw/gateway"
 	"github.com/mailgw/mailgw/internal/daemon"
 )
 
@@ -28,17 +26,8 @@ func main() {
 }
 
 func run(args []string, stderr io.Writer) int {
-	return daemon.Run(prog, args, stderr, func(gw *gateway.Gateway) int {
-		log := slog.New(slog.NewTextHandler(stderr, nil))
-		d := &daemonState{log: log, reload: func() (*gateway.Gateway, bool) {
-			// Read the flags again: daemon.Run keeps them to itself, and
-			// they were valid at start-up.
-			flags, ok := daemon.ParseFlags(prog, args, stderr)
-			if !ok {
-				return nil, false
-			}
-			return flags.Load(stderr)
-		}}
-		return d.serve(gw, notifySignals())
+	return daemon.Run(prog, args, stderr, func(s daemon.Start) int {
+		d := &daemonState{log: s.Log, reload: s.Reload}
+		return d.serve(s.Gateway, s.Signals)
 	})
 }

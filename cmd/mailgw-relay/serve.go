@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/signal"
 	"reflect"
 	"syscall"
 	"time"
@@ -26,12 +25,6 @@ const shutdownGrace = 30 * time.Second
 type daemonState struct {
 	log    *slog.Logger
 	reload func() (*gateway.Gateway, bool)
-}
-
-func notifySignals() <-chan os.Signal {
-	ch := make(chan os.Signal, 4)
-	signal.Notify(ch, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
-	return ch
 }
 
 // serve runs the relay until a stop signal or a listener failure; it

@@ -5,7 +5,10 @@ package daemon
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/pflag"
 
@@ -51,10 +54,21 @@ func (f *Flags) Load(stderr io.Writer) (*gateway.Gateway, bool) {
 	return gw, true
 }
 
+// Start is what Run hands a daemon's serve function.
+type Start struct {
+	Gateway *gateway.Gateway
+	Log     *slog.Logger
+	// Reload reads the flags and the configuration again (SIGHUP),
+	// printing every error; false keeps the running configuration.
+	Reload func() (*gateway.Gateway, bool)
+	// Signals carries SIGTERM, SIGINT and SIGHUP.
+	Signals <-chan os.Signal
+}
+
 // Run is the start-up both daemons share: parse the flags, load the
 // configuration, stop there under -k, otherwise hand the loaded gateway to
 // serve. It returns the process exit code.
-func Run(prog string, args []string, stderr io.Writer, serve func(*gateway.Gateway) int) int {
+func Run(prog string, args []string, stderr io.Writer, serve func(Start) int) int {
 	flags, ok := ParseFlags(prog, args, stderr)
 	if !ok {
 		return 2
@@ -66,5 +80,16 @@ func Run(prog string, args []string, stderr io.Writer, serve func(*gateway.Gatew
 	if flags.CheckConfig {
 		return 0
 	}
-	return serve(gw)
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	return serve(Start{Gateway: gw, Log: slog.New(slog.NewTextHandler(stderr, nil)), Signals: sigs,
+		Reload: func() (*gateway.Gateway, bool) {
+			// The flags were valid at start-up; the file may have changed.
+			flags, ok := ParseFlags(prog, args, stderr)
+			if !ok {
+				return nil, false
+			}
+			return flags.Load(stderr)
+		}})
 }

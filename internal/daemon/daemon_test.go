@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/mailgw/mailgw/gateway"
 )
 
 func TestRun(t *testing.T) {
@@ -16,7 +14,7 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	served := false
-	serve := func(*gateway.Gateway) int { served = true; return 0 }
+	serve := func(daemon Start) int { served = daemon.Gateway != nil && daemon.Reload != nil; return 0 }
 	for _, c := range []struct {
 		args  []string
 		code  int
