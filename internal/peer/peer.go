@@ -5,11 +5,14 @@
 package peer
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -112,4 +115,45 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// WaitReady calls probe until it succeeds, the process exits or limit
+// passes; the last two fail the test with the server's log (what names
+// the server in the message). Servers start in the background, so a
+// test must not talk to one before its probe answers.
+func (p *Process) WaitReady(t testing.TB, what string, limit time.Duration, probe func() error, log func() string) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	var last error
+	for time.Now().Before(deadline) {
+		if last = probe(); last == nil {
+			return
+		}
+		select {
+		case <-p.Exited():
+			t.Fatalf("%s exited at start:\n%s", what, log())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("%s did not answer within %v (%v):\n%s", what, limit, last, log())
+}
+
+// SMTPGreeting connects to addr and wants a 220 greeting (RFC 5321
+// section 4.2), then says QUIT: a probe for WaitReady.
+func SMTPGreeting(addr string) error {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(line, "220") {
+		return fmt.Errorf("greeting %q", strings.TrimSpace(line))
+	}
+	fmt.Fprintf(c, "QUIT\r\n")
+	return nil
 }

@@ -7,9 +7,6 @@
 package postfixtest
 
 import (
-	"bufio"
-	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,7 +78,7 @@ func Start(t testing.TB, opts Options) *Postfix {
 		t.Fatalf("postfixtest: chown: %v\n%s", err, out)
 	}
 	p.proc = peer.Start(t, master, "-c", dir, "-d")
-	p.waitReady(t)
+	p.proc.WaitReady(t, "postfixtest: Postfix on "+p.SMTPAddr, 15*time.Second, func() error { return peer.SMTPGreeting(p.SMTPAddr) }, p.Log)
 	return p
 }
 
@@ -152,38 +149,4 @@ func (p *Postfix) masterCF() string {
 		s += svc + "\n"
 	}
 	return s
-}
-
-// waitReady waits for smtpd's greeting; a master that exits or never
-// answers fails the test with its log.
-func (p *Postfix) waitReady(t testing.TB) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-p.proc.Exited():
-			t.Fatalf("postfixtest: master exited:\n%s", p.Log())
-		default:
-		}
-		if greeted(p.SMTPAddr) {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("postfixtest: smtpd on %s did not answer:\n%s", p.SMTPAddr, p.Log())
-}
-
-func greeted(addr string) bool {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return false
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(2 * time.Second))
-	line, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "220") {
-		return false
-	}
-	fmt.Fprintf(c, "QUIT\r\n")
-	return true
 }

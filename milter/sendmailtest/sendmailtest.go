@@ -10,12 +10,8 @@
 package sendmailtest
 
 import (
-	"bufio"
-	"fmt"
-	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -65,7 +61,7 @@ func Start(t testing.TB, opts Options) *Sendmail {
 	cf := buildCF(t, root, dir)
 	name, args := command(t, root)
 	s.proc = peer.Start(t, name, append(args, "-bD", "-q1s", "-C", cf)...)
-	s.waitReady(t)
+	s.proc.WaitReady(t, "sendmailtest: sendmail on "+s.SMTPAddr, 20*time.Second, func() error { return peer.SMTPGreeting(s.SMTPAddr) }, s.Log)
 	return s
 }
 
@@ -74,38 +70,4 @@ func write(t testing.TB, path, text string) {
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// waitReady waits for the greeting; a daemon that exits or never answers
-// fails the test with its output.
-func (s *Sendmail) waitReady(t testing.TB) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-s.proc.Exited():
-			t.Fatalf("sendmailtest: sendmail exited:\n%s", s.Log())
-		default:
-		}
-		if greeted(s.SMTPAddr) {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("sendmailtest: %s did not answer:\n%s", s.SMTPAddr, s.Log())
-}
-
-func greeted(addr string) bool {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return false
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(2 * time.Second))
-	line, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "220") {
-		return false
-	}
-	fmt.Fprintf(c, "QUIT\r\n")
-	return true
 }

@@ -114,7 +114,7 @@ func Start(t testing.TB, opts Options) *Server {
 		t.Fatal(err)
 	}
 	s.proc = peer.Start(t, bin, "--foreground", "--config-file="+conf)
-	s.waitReady(t, 30*time.Second)
+	s.proc.WaitReady(t, "clamdtest: clamd", 30*time.Second, func() error { return ping(s.Unix) }, s.Log)
 	return s
 }
 
@@ -158,24 +158,6 @@ func (s *Server) config(opts Options) string {
 	}
 	lines = append(lines, opts.Extra...)
 	return strings.Join(lines, "\n") + "\n"
-}
-
-// waitReady polls PING on the Unix socket until clamd answers, exits or
-// the time is up.
-func (s *Server) waitReady(t testing.TB, limit time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		if ping(s.Unix) == nil {
-			return
-		}
-		select {
-		case <-s.proc.Exited():
-			t.Fatalf("clamdtest: clamd exited at start:\n%s", s.Log())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	t.Fatalf("clamdtest: clamd did not answer PING within %v:\n%s", limit, s.Log())
 }
 
 func ping(path string) error {

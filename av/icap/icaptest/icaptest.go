@@ -85,7 +85,7 @@ func Start(t testing.TB, opts Options) *Server {
 	// -N: no daemon, -D: messages to stdout, -f: this configuration. c-icap
 	// forks its servers; peer stops the whole process group.
 	s.proc = peer.Start(t, bin, "-N", "-D", "-f", conf)
-	s.waitReady(t, 30*time.Second)
+	s.proc.WaitReady(t, "icaptest: c-icap", 30*time.Second, s.probe, s.Log)
 	return s
 }
 
@@ -136,24 +136,6 @@ func (s *Server) config(opts Options, modules string) string {
 	}
 	lines = append(lines, opts.Extra...)
 	return strings.Join(lines, "\n") + "\n"
-}
-
-// waitReady polls OPTIONS until c-icap answers 200, exits or time is up.
-func (s *Server) waitReady(t testing.TB, limit time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	var last error
-	for time.Now().Before(deadline) {
-		if last = s.probe(); last == nil {
-			return
-		}
-		select {
-		case <-s.proc.Exited():
-			t.Fatalf("icaptest: c-icap exited at start:\n%s", s.Log())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	t.Fatalf("icaptest: no answer to OPTIONS within %v (%v):\n%s", limit, last, s.Log())
 }
 
 // probe sends a bare OPTIONS (RFC 3507 section 4.10.1) and wants 200.
