@@ -9,6 +9,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // Bucket and key names of the bbolt file.
@@ -38,7 +39,7 @@ func OpenBolt(path string, write bool) (*Bolt, error) {
 		}
 	}
 	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: lockTimeout, ReadOnly: !write})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("bayes store %s is locked by another process (a running daemon holds it: stop it to learn, or use BayesStore=redis)", path)
 	}
 	if err != nil {
