@@ -63,6 +63,7 @@ const (
 
 	RuleHTMLHidden     = "HTML_HIDDEN_TEXT"
 	RuleHTMLObfuscated = "HTML_OBFUSCATED"
+	RuleBayes999       = "BAYES_999"
 	RuleBayes99        = "BAYES_99"
 	RuleBayes90        = "BAYES_90"
 	RuleBayes70        = "BAYES_70"
@@ -126,7 +127,8 @@ func DefaultRules() []RuleDef {
 
 		{RuleHTMLHidden, 1.0, MethodContent, "HTML text hidden from the reader (display:none, tiny or invisible font)"},
 		{RuleHTMLObfuscated, 1.0, MethodContent, "words broken up by entities or markup to hide them from filters"},
-		{RuleBayes99, 6, MethodContent, "Bayesian spam probability at least 0.99"},
+		{RuleBayes999, 8, MethodContent, "Bayesian spam probability at least 0.999"},
+		{RuleBayes99, 6, MethodContent, "Bayesian spam probability 0.99-0.999"},
 		{RuleBayes90, 4, MethodContent, "Bayesian spam probability 0.90-0.99"},
 		{RuleBayes70, 1.5, MethodContent, "Bayesian spam probability 0.70-0.90"},
 		{RuleBayes30, 0, MethodContent, "Bayesian spam probability 0.10-0.30"},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unicode"
 
 	"github.com/mailgw/mailgw/antispam"
 	"github.com/mailgw/mailgw/mimetree"
@@ -68,7 +67,7 @@ func (e *Engine) checkContent(ctx context.Context, v *verdict, in *input) {
 		v.add(antispam.RuleHTMLObfuscated, fmt.Sprintf("%d broken-up words", c.obfusc))
 	}
 	if e.opts.Bayes != nil {
-		e.checkBayes(ctx, v, Tokens(in.subject, c.text))
+		e.checkBayes(ctx, v, messageTokens(in.msg, in.subject, c))
 	}
 	if e.opts.Digest != nil {
 		e.checkDigest(ctx, v, in)
@@ -85,8 +84,10 @@ func (e *Engine) checkBayes(ctx context.Context, v *verdict, tokens []string) {
 	case !ok:
 		return
 	}
-	reason := fmt.Sprintf("p=%.3f", prob)
+	reason := fmt.Sprintf("p=%.4f", prob)
 	switch {
+	case prob >= 0.999:
+		v.add(antispam.RuleBayes999, reason)
 	case prob >= 0.99:
 		v.add(antispam.RuleBayes99, reason)
 	case prob >= 0.90:
@@ -111,39 +112,4 @@ func (e *Engine) checkDigest(ctx context.Context, v *verdict, in *input) {
 	case spam-ham >= int64(e.opts.Settings.PyzorMinimum):
 		v.add(antispam.RulePyzor, fmt.Sprintf("reported %d times", spam))
 	}
-}
-
-// Tokens splits a message's Subject and text into the features the
-// Bayesian classifier counts: lower-cased words of 2 to 24 letters or
-// digits, once each, Subject words marked apart because they weigh
-// differently. mailgw learn uses the same function, so learning and
-// checking always agree.
-func Tokens(subject, text string) []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(prefix, s string) {
-		for _, w := range strings.FieldsFunc(s, notWordRune) {
-			if n := len([]rune(w)); n < 2 || n > 24 || len(out) >= maxTokens {
-				continue
-			}
-			t := prefix + strings.ToLower(w)
-			if !seen[t] {
-				seen[t] = true
-				out = append(out, t)
-			}
-		}
-	}
-	add("s:", subject)
-	add("", text)
-	return out
-}
-
-func notWordRune(r rune) bool {
-	return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '$' && r != '\''
-}
-
-// MessageTokens returns the tokens of a parsed message, as learnt by
-// mailgw learn and classified by the engine.
-func MessageTokens(msg *mimetree.Message) []string {
-	return Tokens(mimetree.DecodeWords(msg.Header.Get("Subject")), extractContent(msg).text)
 }

@@ -50,8 +50,8 @@ func validateRun(cache, misses string) error {
 
 // accuracySection trains and tests mailgw, bogofilter and SpamAssassin
 // on the SpamAssassin public corpus in one run.
-func accuracySection(cache, misses string) (string, error) {
-	r, err := runAccuracy(cache, misses, true, false)
+func accuracySection(cache, misses string, peers bool) (string, error) {
+	r, err := runAccuracy(cache, misses, peers, false)
 	if err != nil {
 		return "", err
 	}

@@ -34,6 +34,7 @@ func main() {
 	corpus := flag.String("corpus", defaultCorpusCache(), "cache directory of the anti-spam corpus (never inside the repository)")
 	validate := flag.Bool("validate", false, "accuracy only: train on 4/5 of the training split, test on the rest, print the figures and write nothing")
 	misses := flag.String("misses", "", "accuracy only: write mailgw's wrong answers with their rules to this file")
+	peers := flag.Bool("peers", true, "accuracy only: also run bogofilter and SpamAssassin")
 	flag.Parse()
 	if *validate {
 		if err := validateRun(*corpus, *misses); err != nil {
@@ -54,7 +55,7 @@ func main() {
 		sections["milter"], err = milterSection(*count)
 	}
 	if err == nil && (*only == "all" || *only == "accuracy") {
-		sections["accuracy"], err = accuracySection(*corpus, *misses)
+		sections["accuracy"], err = accuracySection(*corpus, *misses, *peers)
 	}
 	if err == nil && len(sections) == 0 {
 		err = fmt.Errorf("-only %q: want scan, av, milter, accuracy or all", *only)

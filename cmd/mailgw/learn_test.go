@@ -63,7 +63,7 @@ func TestLearnThenScan(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Groups) != 1 {
 		t.Fatalf("scan output %q: %v", out, err)
 	}
-	if g := rep.Groups[0]; !slices.Contains(g.ASRules, "BAYES_99") || g.ASStatus != "probable" {
+	if g := rep.Groups[0]; !slices.Contains(g.ASRules, "BAYES_999") || g.ASStatus != "spam" {
 		t.Errorf("scan: %+v", g)
 	}
 	if code, _, _ := runCmd(t, "learn", "--spam", "--ham", "x"); code != exitUsage {

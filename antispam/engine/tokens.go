@@ -1,0 +1,191 @@
+package engine
+
+import (
+	"net/netip"
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/mailgw/mailgw/mimetree"
+)
+
+// Bounds of the header features: a spam with a thousand Received lines or
+// recipients must not cost more than an ordinary message.
+const (
+	maxReceived     = 8
+	maxHeaderTokens = 400
+)
+
+// hostRE finds host names and IPv4 addresses in Received and Message-ID
+// fields.
+var (
+	hostRE = regexp.MustCompile(`(?i)\b(?:[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}\b`)
+	ipv4RE = regexp.MustCompile(`\b[0-9]{1,3}(?:\.[0-9]{1,3}){3}\b`)
+)
+
+// tokenSet collects the distinct features of one message in order.
+type tokenSet struct {
+	seen map[string]bool
+	out  []string
+}
+
+func newTokenSet() *tokenSet { return &tokenSet{seen: map[string]bool{}} }
+
+func (t *tokenSet) add(tok string) {
+	if len(t.out) >= maxTokens || t.seen[tok] {
+		return
+	}
+	t.seen[tok] = true
+	t.out = append(t.out, tok)
+}
+
+// words adds the lower-cased words of 2 to 24 letters or digits of s.
+func (t *tokenSet) words(prefix, s string) {
+	for _, w := range strings.FieldsFunc(s, notWordRune) {
+		if n := len([]rune(w)); n >= 2 && n <= 24 {
+			t.add(prefix + strings.ToLower(w))
+		}
+	}
+}
+
+// Tokens splits a Subject and a text into the word features the Bayesian
+// classifier counts: lower-cased words of 2 to 24 letters or digits, once
+// each, Subject words marked apart because they weigh differently.
+func Tokens(subject, text string) []string {
+	t := newTokenSet()
+	t.words("s:", subject)
+	t.words("", text)
+	return t.out
+}
+
+func notWordRune(r rune) bool {
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '$' && r != '\''
+}
+
+// MessageTokens returns the features of a parsed message, as learnt by
+// mailgw learn and classified by the engine: the same function on both
+// sides, so that learning and checking always agree.
+func MessageTokens(msg *mimetree.Message) []string {
+	return messageTokens(msg, mimetree.DecodeWords(msg.Header.Get("Subject")), extractContent(msg))
+}
+
+// messageTokens adds to the words of Subject and text what the header and
+// the links say: who sent the message and through which hosts, with which
+// program, in which shape, pointing where. Each kind has its own prefix,
+// because "example.com" as a link and as a relay are different evidence.
+func messageTokens(msg *mimetree.Message, subject string, c *content) []string {
+	t := newTokenSet()
+	headerTokens(t, msg)
+	partTokens(t, msg)
+	linkTokens(t, c.links)
+	t.words("s:", subject)
+	t.words("", c.text)
+	return t.out
+}
+
+// headerTokens adds the names of the fields present and the values of
+// the fields that tell sender, path and software apart.
+func headerTokens(t *tokenSet, msg *mimetree.Message) {
+	received := 0
+	start := len(t.out)
+	fields := msg.Header.Fields()
+	for fields.Next() && len(t.out)-start < maxHeaderTokens {
+		key := strings.ToLower(fields.Key())
+		t.add("h:" + key)
+		value := fields.Value()
+		switch key {
+		case "from", "reply-to", "sender", "return-path", "to", "cc", "errors-to":
+			addressTokens(t, key, mimetree.DecodeWords(value))
+		case "received":
+			if received++; received <= maxReceived {
+				hostTokens(t, "rcvd:", value)
+			}
+		case "message-id":
+			if _, dom, ok := strings.Cut(value, "@"); ok {
+				hostTokens(t, "mid:", dom)
+			}
+		case "x-mailer", "user-agent", "x-mimeole", "list-id", "x-mailing-list", "organization":
+			t.words(key+":", mimetree.DecodeWords(value))
+		}
+	}
+}
+
+// addressTokens adds the words of an address field (display names and
+// the parts of the addresses) and the domains of its addresses.
+func addressTokens(t *tokenSet, key, value string) {
+	t.words(key+":", value)
+	for _, f := range strings.FieldsFunc(value, func(r rune) bool { return r == ',' || r == '<' || r == '>' || r == ' ' }) {
+		if d := domainOf(strings.Trim(f, "\"'();")); d != "" && strings.Contains(d, ".") {
+			t.add(key + ":dom:" + d)
+		}
+	}
+}
+
+// hostTokens adds the host names and addresses in a field, and for each
+// IPv4 address its /24, where a sender's neighbours live.
+func hostTokens(t *tokenSet, prefix, value string) {
+	for _, h := range hostRE.FindAllString(value, 16) {
+		t.add(prefix + strings.ToLower(h))
+	}
+	for _, a := range ipv4RE.FindAllString(value, 8) {
+		if ip, err := netip.ParseAddr(a); err == nil {
+			b := ip.As4()
+			t.add(prefix + a)
+			t.add(prefix + "ip:" + netip.AddrFrom4([4]byte{b[0], b[1], b[2], 0}).String())
+		}
+	}
+}
+
+// partTokens adds the shape of the body: the media type, charset and
+// disposition of every part and the extensions of attachment names.
+func partTokens(t *tokenSet, msg *mimetree.Message) {
+	for _, o := range msg.Objects {
+		t.add("ct:" + o.MediaType)
+		if o.Charset != "" {
+			t.add("cs:" + o.Charset)
+		}
+		if o.Disposition != "" {
+			t.add("cd:" + o.Disposition)
+		}
+		if i := strings.LastIndexByte(o.Name, '.'); i >= 0 {
+			t.add("ext:" + strings.ToLower(o.Name[i+1:]))
+		}
+	}
+}
+
+// linkTokens adds where the links point: host, registered domain and
+// scheme, or the kind of address for an IP-literal link.
+func linkTokens(t *tokenSet, links []string) {
+	for _, l := range links {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(strings.ToLower(l), "www.") {
+			l = "http://" + l
+		}
+		u, err := url.Parse(l)
+		if err != nil || u.Scheme == "" {
+			continue
+		}
+		t.add("url:scheme:" + strings.ToLower(u.Scheme))
+		host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+		switch {
+		case host == "":
+		case isIPHost(host):
+			t.add("url:ip")
+		default:
+			t.add("url:" + host)
+			t.add("url:dom:" + registered(host))
+		}
+		if u.Port() != "" {
+			t.add("url:port")
+		}
+	}
+}
+
+func isIPHost(host string) bool {
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	_, ok := numericHost(host)
+	return ok
+}
