@@ -118,6 +118,10 @@ func (c *conn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// maxKeptOut is the most buffer capacity a connection keeps between
+// flushes: room for a verdict's header changes, not for a replaced body.
+const maxKeptOut = 64 << 10
+
 // flush sends what Write queued.
 func (c *conn) flush() error {
 	if len(c.out) == 0 {
@@ -125,6 +129,11 @@ func (c *conn) flush() error {
 	}
 	_, err := c.nc.Write(c.out)
 	c.out = c.out[:0]
+	if cap(c.out) > maxKeptOut {
+		// A replaced body passed through; an idle connection need
+		// not keep a buffer of its size.
+		c.out = nil
+	}
 	return err
 }
 
