@@ -6,10 +6,11 @@ import (
 	"errors"
 	"flag"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	goldenfile "github.com/mailgw/mailgw/internal/golden"
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/textproto"
@@ -108,19 +109,7 @@ func TestRenderGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			out := fullMessage(t, m, body, top)
-			golden := filepath.Join("testdata", "golden", tc.name+".eml")
-			if *update {
-				if err := os.WriteFile(golden, out, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(out, want) {
-				t.Errorf("output differs from %s (run go test ./mimetree -update):\n%s", golden, out)
-			}
+			goldenfile.Check(t, filepath.Join("testdata", "golden", tc.name+".eml"), out, *update)
 
 			again := Parse(out, Limits{})
 			if got := strings.TrimSuffix(strings.ReplaceAll(tree(again), "\n", "|"), "|"); got != tc.tree {

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	goldenfile "github.com/mailgw/mailgw/internal/golden"
+
 	"github.com/mailgw/mailgw/config"
 )
 
@@ -62,19 +64,7 @@ func runTool(t *testing.T, tool Tool, args ...string) (code int, stdout, stderr 
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n got:\n%s\nwant:\n%s", path, got, want)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", name), []byte(got), *update)
 }
 
 func listed(t *testing.T, dir string) []string {

@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -9,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	goldenfile "github.com/mailgw/mailgw/internal/golden"
 
 	"github.com/mailgw/mailgw/antispam/engine"
 	"github.com/mailgw/mailgw/filter"
@@ -39,19 +40,6 @@ func TestGolden(t *testing.T) {
 		}
 		got, _ := json.MarshalIndent(r, "", "  ")
 		got = append(got, '\n')
-		golden := strings.TrimSuffix(f, ".eml") + ".golden"
-		if *update {
-			if err := os.WriteFile(golden, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s:\n%s\nwant:\n%s", f, got, want)
-		}
+		goldenfile.Check(t, strings.TrimSuffix(f, ".eml")+".golden", got, *update)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	goldenfile "github.com/mailgw/mailgw/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -93,19 +95,7 @@ func golden(t *testing.T, got, want string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *update {
-		if err := os.WriteFile(want, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	exp, err := os.ReadFile(want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(data, exp) {
-		t.Errorf("%s differs from %s:\n%s", got, want, data)
-	}
+	goldenfile.Check(t, want, data, *update)
 }
 
 func TestScanReadable(t *testing.T) {
