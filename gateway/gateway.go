@@ -131,8 +131,9 @@ func (g *Gateway) Filter(opts filter.Options) *filter.Filter {
 }
 
 // Core builds the scanning pipeline as every program runs it: the
-// anti-virus engine of [mailgw.antivirus], the placeholder and disclaimer
-// templates. version goes into the headers the filter writes.
+// anti-spam engine of [mailgw.antispam], the anti-virus engine of
+// [mailgw.antivirus], the placeholder and disclaimer templates. version
+// goes into the headers the filter writes.
 func (g *Gateway) Core(log *slog.Logger, version string) (*filter.Filter, *notify.Templates, error) {
 	engine, err := g.VirusScanner()
 	if err != nil {
