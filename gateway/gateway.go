@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/mailgw/mailgw/access"
@@ -193,15 +194,34 @@ func (g *Gateway) BayesStore() (bayes.Store, error) {
 
 // QuarantineTool is the quarantine and archive tool (mailgw-maila,
 // mailgw quarantine) with --config read through Load, so the tool accepts
-// exactly the files the daemons do.
+// exactly the files the daemons do, and with ReleaseVia=queue releasing
+// into the relay's queue.
 func QuarantineTool(name string) quarantine.Tool {
 	return quarantine.Tool{Name: name, LoadConfig: func(path string) (quarantine.Settings, error) {
 		gw, err := Load(path, config.Options{Env: os.LookupEnv})
 		if err != nil {
 			return quarantine.Settings{}, err
 		}
-		return gw.Quarantine, nil
-	}}
+		set := gw.Quarantine
+		if set.ReleaseVia == quarantine.ViaQueue {
+			set.ReleaseQueue = gw.Service.Relay.QueueDirectory
+		}
+		return set, nil
+	}, QueueRelease: openReleaseQueue}
+}
+
+// openReleaseQueue opens the queue of a relay that already ran there: a
+// directory that does not exist is a mistyped path, not a queue to create
+// where no relay will ever look.
+func openReleaseQueue(dir string) (func(quarantine.Meta, []byte) error, error) {
+	if _, err := os.Stat(filepath.Join(dir, "ready")); err != nil {
+		return nil, fmt.Errorf("%s is not the queue of a mailgw-relay that has run: %w", dir, err)
+	}
+	q, err := queue.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	return q.Release, nil
 }
 
 // Dispatcher carries out the quarantine and notification requests of

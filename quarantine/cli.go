@@ -28,8 +28,13 @@ type Tool struct {
 	// --config. A program that loads the whole configuration provides it;
 	// without it --config is refused.
 	LoadConfig func(path string) (Settings, error)
-	Location   *time.Location   // zone of the dates shown; nil means time.Local
-	Now        func() time.Time // clock; nil means time.Now
+	// QueueRelease opens the relay's queue in dir and returns what puts a
+	// released message into it, durably, for its original envelope; for
+	// ReleaseVia=queue. Package quarantine cannot open the queue itself
+	// (package queue builds on it); without it ReleaseVia=queue is refused.
+	QueueRelease func(dir string) (func(Meta, []byte) error, error)
+	Location     *time.Location   // zone of the dates shown; nil means time.Local
+	Now          func() time.Time // clock; nil means time.Now
 }
 
 // Main runs the tool as mailgw-maila, with the default settings.
@@ -39,11 +44,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 // cliOptions is the parsed command line.
 type cliOptions struct {
-	configPath, archivePath, releaseHost, helo, out string
-	showAll, removeAll, sendAll                     bool
-	show, removeID, sendID, export, purge           string
-	action                                          string // the one action flag given
-	fs                                              *pflag.FlagSet
+	configPath, archivePath, releaseHost, releaseQueue, helo, out string
+	showAll, removeAll, sendAll                                   bool
+	show, removeID, sendID, export, purge                         string
+	action                                                        string // the one action flag given
+	fs                                                            *pflag.FlagSet
 }
 
 // actionFlags are the flags of which exactly one must be given.
@@ -71,6 +76,8 @@ Options:
       --out FILE                 with --export: write here instead; "-" for standard output
       --release-host HOST:PORT   next hop for --send-*, default %[2]s
       --helo NAME                EHLO name for --send-*, default %[3]s
+      --release-queue DIR        for --send-*: put the messages into mailgw-relay's
+                                 queue in DIR instead of sending them to a host
       --config FILE              read the release settings from a configuration file
   -h, --help                     show this help
 
@@ -107,6 +114,7 @@ func (t Tool) parse(args []string) (*cliOptions, error) {
 	fs.StringVar(&o.configPath, "config", "", "")
 	fs.StringVar(&o.archivePath, "archive-path", "", "")
 	fs.StringVar(&o.releaseHost, "release-host", "", "")
+	fs.StringVar(&o.releaseQueue, "release-queue", "", "")
 	fs.StringVar(&o.helo, "helo", "", "")
 	fs.StringVar(&o.out, "out", "", "")
 	fs.BoolVar(&o.showAll, "show-all", false, "")
@@ -194,13 +202,27 @@ func (t Tool) releaseSettings(o *cliOptions, set Settings) (Settings, error) {
 		}
 		set = loaded
 	}
-	if o.fs.Changed("release-host") {
-		set.ReleaseHost = o.releaseHost
+	switch {
+	case o.fs.Changed("release-host") && o.fs.Changed("release-queue"):
+		return set, errors.New("give --release-host or --release-queue, not both")
+	case o.fs.Changed("release-host"):
+		set.ReleaseHost, set.ReleaseVia = o.releaseHost, ViaSMTP
+	case o.fs.Changed("release-queue"):
+		set.ReleaseQueue, set.ReleaseVia = o.releaseQueue, ViaQueue
 	}
 	if o.fs.Changed("helo") {
 		set.ReleaseHelo = o.helo
 	}
 	if o.action != "--send-id" && o.action != "--send-all" {
+		return set, nil
+	}
+	if set.ReleaseVia == ViaQueue {
+		switch {
+		case t.QueueRelease == nil:
+			return set, errors.New("releasing into the relay's queue is not supported by this program")
+		case set.ReleaseQueue == "":
+			return set, errors.New("ReleaseVia=queue, but no queue directory: set [mailgw.relay] QueueDirectory or give --release-queue")
+		}
 		return set, nil
 	}
 	if err := CheckHostPort(set.ReleaseHost); err != nil {

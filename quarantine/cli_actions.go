@@ -242,15 +242,27 @@ func (r *run) removeAll() int {
 	return code
 }
 
-func (r *run) deliverer() Deliverer {
-	return Deliverer{Addr: r.set.ReleaseHost, Helo: r.set.ReleaseHelo}
+// releaser is where released messages go, and its name for the output.
+func (r *run) releaser() (deliver func(Meta, []byte) error, where string, err error) {
+	if r.set.ReleaseVia == ViaQueue {
+		deliver, err = r.t.QueueRelease(r.set.ReleaseQueue)
+		if err != nil {
+			return nil, "", fmt.Errorf("relay queue: %w", err)
+		}
+		return deliver, "the relay's queue " + r.set.ReleaseQueue, nil
+	}
+	return Deliverer{Addr: r.set.ReleaseHost, Helo: r.set.ReleaseHelo}.Deliver, r.set.ReleaseHost, nil
 }
 
 func (r *run) sendID(id string) int {
-	if err := r.st.Release(id, r.deliverer().Deliver); err != nil {
+	deliver, where, err := r.releaser()
+	if err == nil {
+		err = r.st.Release(id, deliver)
+	}
+	if err != nil {
 		return r.fail(err)
 	}
-	fmt.Fprintf(r.stdout, "Sent %s to %s\n", id, r.set.ReleaseHost)
+	fmt.Fprintf(r.stdout, "Sent %s to %s\n", id, where)
 	return ExitOK
 }
 
@@ -259,14 +271,17 @@ func (r *run) sendAll() int {
 	if code != ExitOK {
 		return code
 	}
-	d := r.deliverer()
+	deliver, where, err := r.releaser()
+	if err != nil {
+		return r.fail(err)
+	}
 	n := 0
 	for _, m := range metas {
-		if err := r.st.Release(m.ID, d.Deliver); err != nil {
+		if err := r.st.Release(m.ID, deliver); err != nil {
 			code = worse(code, r.fail(err))
 			continue
 		}
-		fmt.Fprintf(r.stdout, "Sent %s to %s\n", m.ID, r.set.ReleaseHost)
+		fmt.Fprintf(r.stdout, "Sent %s to %s\n", m.ID, where)
 		n++
 	}
 	fmt.Fprintf(r.stdout, "Sent: %d of %d messages\n", n, len(metas))

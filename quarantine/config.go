@@ -23,12 +23,22 @@ type Settings struct {
 	Retention   time.Duration // how long stored messages are kept; 0: forever
 	ReleaseHost string        // next hop of released messages, host:port
 	ReleaseHelo string        // EHLO name used when releasing
+	// ReleaseVia is ViaSMTP (to ReleaseHost) or ViaQueue (into
+	// the relay's queue directory ReleaseQueue).
+	ReleaseVia   string
+	ReleaseQueue string // set by the program that knows the relay's queue, with ReleaseVia=queue
 }
+
+// Values of ReleaseVia.
+const (
+	ViaSMTP  = "smtp"
+	ViaQueue = "queue"
+)
 
 // DefaultSettings are the settings of an empty [mailgw.quarantine]; they
 // must agree with Schema's defaults (a test checks).
 func DefaultSettings() Settings {
-	return Settings{Retention: 30 * 24 * time.Hour, ReleaseHost: "127.0.0.1:25", ReleaseHelo: "localhost"}
+	return Settings{Retention: 30 * 24 * time.Hour, ReleaseHost: "127.0.0.1:25", ReleaseHelo: "localhost", ReleaseVia: ViaSMTP}
 }
 
 // Schema describes [mailgw.quarantine].
@@ -40,6 +50,8 @@ func Schema() []config.SectionSchema {
 				Doc: "Messages older than this are removed from the quarantines and archives; 0 keeps them forever."},
 			{Name: "ReleaseHost", Kind: config.String, Default: "127.0.0.1:25",
 				Doc: "Next hop, `host:port`, to which released messages are sent by SMTP with their original envelope, usually the local MTA. Plain SMTP: use a trusted network."},
+			{Name: "ReleaseVia", Kind: config.Enum, Enum: []string{ViaSMTP, ViaQueue}, Default: ViaSMTP,
+				Doc: "How released messages leave: `smtp` sends them to ReleaseHost (milter mode: the local MTA); `queue` puts them into mailgw-relay's queue ([mailgw.relay] QueueDirectory), which delivers them by its routes without filtering them again."},
 			{Name: "ReleaseHelo", Kind: config.String, Default: "localhost",
 				Doc: "Name given in EHLO when releasing messages: a domain name or an address literal such as `[192.0.2.1]`."},
 		}}}
@@ -52,6 +64,7 @@ func FromConfig(c *config.Config) (Settings, config.ErrorList) {
 		Retention:   time.Duration(c.Int(Section, "Retention")) * 24 * time.Hour,
 		ReleaseHost: strings.TrimSpace(c.String(Section, "ReleaseHost")),
 		ReleaseHelo: strings.TrimSpace(c.String(Section, "ReleaseHelo")),
+		ReleaseVia:  c.String(Section, "ReleaseVia"),
 	}
 	if err := CheckHostPort(s.ReleaseHost); err != nil {
 		errs.Add(pos(c, "ReleaseHost"), "ReleaseHost: %v", err)

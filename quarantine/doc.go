@@ -58,7 +58,10 @@
 //     check for an existing ID.sending or ID.sent and the rename are two
 //     steps: an ID.json copied in by hand during a release could be
 //     claimed a second time.)
-//  2. Deliver ID.eml with the envelope of ID.sending.
+//  2. Deliver ID.eml with the envelope of ID.sending: by SMTP to
+//     ReleaseHost, or with ReleaseVia=queue into mailgw-relay's queue
+//     (synced there before this step counts as done), which then delivers
+//     it by its routes without filtering it again.
 //  3. If the next hop refused the message or could not be reached, rename
 //     ID.sending back to ID.json: the message is as before.
 //     If the whole message was sent but no reply came (ErrOutcomeUnknown)

@@ -48,6 +48,7 @@ type testRelay struct {
 	sink *postfixtest.Sink
 	q    *queue.Queue
 	gw   *gateway.Gateway
+	conf string // the configuration file's text
 }
 
 type setup struct {
@@ -62,6 +63,12 @@ type setup struct {
 	proc func(relay.Processor) relay.Processor
 }
 
+// text is the configuration file of the setup; start fills in sink and
+// queue first.
+func (s setup) text() string {
+	return fmt.Sprintf(baseConf, s.policy, s.sink.Addr, s.queue) + s.conf
+}
+
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // start runs a relay on a free loopback port until the test ends.
@@ -73,7 +80,7 @@ func start(t *testing.T, s setup) *testRelay {
 	if s.queue == "" {
 		s.queue = t.TempDir()
 	}
-	gw, err := gateway.Parse("mailgw.conf", []byte(fmt.Sprintf(baseConf, s.policy, s.sink.Addr, s.queue)+s.conf), config.Options{})
+	gw, err := gateway.Parse("mailgw.conf", []byte(s.text()), config.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +136,7 @@ func start(t *testing.T, s setup) *testRelay {
 		cancel()
 		wg.Wait()
 	})
-	return &testRelay{srv: srv, addr: addr, sink: s.sink, q: q, gw: gw}
+	return &testRelay{srv: srv, addr: addr, sink: s.sink, q: q, gw: gw, conf: s.text()}
 }
 
 type submitFunc func(ctx context.Context, from string, to []string, data []byte) error
