@@ -47,7 +47,7 @@ func Schema() []config.SectionSchema {
 		Doc: "How long the quarantines and archives keep messages, and where released messages go (mailgw-maila --send-id).",
 		Params: []config.Param{
 			{Name: "Retention", Kind: config.Int, Unit: "days", Min: 0, Max: 36500, Default: "30",
-				Doc: "Messages older than this are removed from the quarantines and archives; 0 keeps them forever."},
+				Doc: "Messages older than this are removed from the quarantines and archives the configuration names; mailgw-milter and mailgw-relay check at start and hourly. 0 keeps them forever."},
 			{Name: "ReleaseHost", Kind: config.String, Default: "127.0.0.1:25",
 				Doc: "Next hop, `host:port`, to which released messages are sent by SMTP with their original envelope, usually the local MTA. Plain SMTP: use a trusted network."},
 			{Name: "ReleaseVia", Kind: config.Enum, Enum: []string{ViaSMTP, ViaQueue}, Default: ViaSMTP,

@@ -3,11 +3,13 @@
 package daemon
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/spf13/pflag"
@@ -83,13 +85,25 @@ func Run(prog string, args []string, stderr io.Writer, serve func(Start) int) in
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer signal.Stop(sigs)
-	return serve(Start{Gateway: gw, Log: slog.New(slog.NewTextHandler(stderr, nil)), Signals: sigs,
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	// The retention sweep follows reloads: it reads the gateway of the
+	// last successful load at each round.
+	var current atomic.Pointer[gateway.Gateway]
+	current.Store(gw)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go gateway.RunRetention(ctx, current.Load, gateway.RetentionInterval, log)
+	return serve(Start{Gateway: gw, Log: log, Signals: sigs,
 		Reload: func() (*gateway.Gateway, bool) {
 			// The flags were valid at start-up; the file may have changed.
 			flags, ok := ParseFlags(prog, args, stderr)
 			if !ok {
 				return nil, false
 			}
-			return flags.Load(stderr)
+			next, ok := flags.Load(stderr)
+			if ok {
+				current.Store(next)
+			}
+			return next, ok
 		}})
 }
