@@ -2,6 +2,7 @@ package relay_test
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -222,5 +223,30 @@ func TestQueueLifetimeExpires(t *testing.T) {
 			t.Fatalf("queue after expiry: %+v", es)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestOutgoingSessionsPerHost: with six messages arriving faster than a
+// slow next hop takes them, the relay keeps exactly MaximalOutgoingSessionsPerHost
+// sessions to it open at a time, and delivers all six.
+func TestOutgoingSessionsPerHost(t *testing.T) {
+	for _, limit := range []int{1, 2} {
+		sink := postfixtest.StartSlowSink(t, 300*time.Millisecond)
+		r := start(t, setup{sink: sink, conf: fmt.Sprintf("[mailgw.limits]\nMaximalOutgoingSessionsPerHost=%d\n", limit)})
+		c := dial(t, r.addr)
+		c.hello()
+		for i := range 6 {
+			c.expect("MAIL FROM:<alice@example.org>\r\n", "250 ")
+			c.expect(fmt.Sprintf("RCPT TO:<u%d@example.com>\r\n", i), "250 ")
+			c.expect("DATA\r\n", "354 ")
+			c.expect(fmt.Sprintf("Subject: %d\r\n\r\nx\r\n.\r\n", i), "250 ")
+		}
+		for range 6 {
+			sink.Next(t, 20*time.Second)
+		}
+		if got := sink.PeakSessions(); got != limit {
+			t.Errorf("MaximalOutgoingSessionsPerHost=%d: %d sessions at once to the next hop", limit, got)
+		}
+		waitEmpty(t, r)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,6 +25,9 @@ type Sink struct {
 	Addr     string
 	messages chan Message
 	rcpt     func(to string) error
+	delay    time.Duration // before each DATA reply
+	// active and peak count SMTP sessions open at the same time.
+	active, peak atomic.Int32
 }
 
 // StartSink listens on a free loopback port until the test ends.
@@ -36,12 +40,32 @@ func StartSink(t testing.TB) *Sink {
 // nil to accept, or the *smtp.SMTPError to answer; nil accepts all.
 func StartSinkFunc(t testing.TB, rcpt func(to string) error) *Sink {
 	t.Helper()
+	return startSink(t, &Sink{rcpt: rcpt})
+}
+
+// StartSlowSink is StartSink with a pause of delay before each reply to
+// DATA, so that a client's sessions overlap and PeakSessions shows how
+// many it opens at once.
+func StartSlowSink(t testing.TB, delay time.Duration) *Sink {
+	t.Helper()
+	return startSink(t, &Sink{delay: delay})
+}
+
+// PeakSessions is the largest number of sessions that were open at the
+// same time.
+func (s *Sink) PeakSessions() int { return int(s.peak.Load()) }
+
+func startSink(t testing.TB, s *Sink) *Sink {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Sink{Addr: ln.Addr().String(), messages: make(chan Message, 100), rcpt: rcpt}
+	s.Addr, s.messages = ln.Addr().String(), make(chan Message, 100)
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		n := s.active.Add(1)
+		for p := s.peak.Load(); n > p && !s.peak.CompareAndSwap(p, n); p = s.peak.Load() {
+		}
 		return &sinkSession{sink: s}, nil
 	}))
 	srv.Domain = "sink.test"
@@ -84,7 +108,7 @@ type sinkSession struct {
 }
 
 func (s *sinkSession) Reset()        { s.msg = Message{} }
-func (s *sinkSession) Logout() error { return nil }
+func (s *sinkSession) Logout() error { s.sink.active.Add(-1); return nil }
 
 func (s *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
 	s.msg.From = from
@@ -107,6 +131,7 @@ func (s *sinkSession) Data(r io.Reader) error {
 		return err
 	}
 	s.msg.Data = b.Bytes()
+	time.Sleep(s.sink.delay)
 	s.sink.messages <- s.msg
 	s.msg = Message{}
 	return nil
