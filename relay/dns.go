@@ -12,9 +12,9 @@ import (
 	"github.com/miekg/dns"
 )
 
-// Resolver asks one DNS server (github.com/miekg/dns) for what the relay
-// needs: MX and address records for delivery, PTR, DNSBL and address
-// records for the access rules. A configurable server, rather than the
+// Resolver asks one DNS server (github.com/miekg/dns) for what the
+// relay's sender needs: MX and address records. (The access rules' lookups
+// are package dnsfacts', over the same server.) A configurable server, rather than the
 // system resolver, lets tests answer from a miekg/dns server on loopback.
 type Resolver struct {
 	Server string        // IP:PORT
@@ -150,43 +150,4 @@ func (r *Resolver) Addrs(ctx context.Context, host string) []netip.Addr {
 		}
 	}
 	return out
-}
-
-// VerifiedName is the client's forward-confirmed reverse name: a PTR name
-// that resolves back to ip; "" when there is none.
-func (r *Resolver) VerifiedName(ctx context.Context, ip netip.Addr) string {
-	rev, err := dns.ReverseAddr(ip.String())
-	if err != nil {
-		return ""
-	}
-	in, err := r.query(ctx, rev, dns.TypePTR)
-	if err != nil {
-		return ""
-	}
-	for _, rr := range in.Answer {
-		ptr, ok := rr.(*dns.PTR)
-		if !ok {
-			continue
-		}
-		name := strings.TrimSuffix(ptr.Ptr, ".")
-		for _, a := range r.Addrs(ctx, name) {
-			if a == ip {
-				return name
-			}
-		}
-	}
-	return ""
-}
-
-// Listed reports whether the DNSBL zone lists ip (an A record for the
-// reversed address under the zone, RFC 5782 §2.1).
-func (r *Resolver) Listed(ctx context.Context, ip netip.Addr, zone string) bool {
-	rev, err := dns.ReverseAddr(ip.String())
-	if err != nil {
-		return false
-	}
-	name := strings.TrimSuffix(rev, ".in-addr.arpa.")
-	name = strings.TrimSuffix(name, ".ip6.arpa.")
-	in, err := r.query(ctx, name+"."+zone, dns.TypeA)
-	return err == nil && len(in.Answer) > 0
 }

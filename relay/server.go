@@ -12,6 +12,8 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/mailgw/mailgw/access/dnsfacts"
+	"github.com/mailgw/mailgw/antispam/resolver"
 	"github.com/mailgw/mailgw/queue"
 )
 
@@ -28,8 +30,10 @@ type Server struct {
 	rt       runtimeHolder
 	queue    *queue.Queue
 	resolver *Resolver
-	smtp     *smtp.Server
-	sender   *Sender
+	// accessDNS answers the access rules' lookups, with a cache.
+	accessDNS dnsfacts.Resolver
+	smtp      *smtp.Server
+	sender    *Sender
 
 	mu        sync.Mutex
 	listeners []net.Listener
@@ -49,11 +53,18 @@ func New(rt *Runtime, q *queue.Queue, opts Options) *Server {
 	if opts.Resolver == nil {
 		opts.Resolver = &Resolver{Server: "127.0.0.1:53"}
 	}
-	s := &Server{opts: opts, log: opts.Logger, queue: q, resolver: opts.Resolver}
+	s := &Server{opts: opts, log: opts.Logger, queue: q, resolver: opts.Resolver,
+		accessDNS: resolver.New(resolver.Options{Servers: []string{opts.Resolver.Server}, NetworkTimeout: opts.Resolver.Query,
+			ResolveTimeout: opts.Resolver.Total, MaxTTL: rt.Service.Timeouts.DNSCacheMaximalTTL})}
 	s.rt.store(rt)
 	s.smtp = s.newSMTPServer(rt)
 	s.sender = newSender(s)
 	return s
+}
+
+// facts is the access-rule lookup of rt's rules.
+func (s *Server) facts(rt *Runtime) dnsfacts.Lookup {
+	return dnsfacts.Lookup{Access: rt.Access, Resolver: s.accessDNS}
 }
 
 // newSMTPServer configures go-smtp with the ESMTP extensions of the issue:

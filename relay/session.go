@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/mailgw/mailgw/access"
+	"github.com/mailgw/mailgw/access/dnsfacts"
 	"github.com/mailgw/mailgw/queue"
 )
 
@@ -38,7 +39,10 @@ var (
 	errDataAborted = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2}, Message: "Message data not received, try again later"}
 	// errTempfail is the generic temporary failure (451 4.3.0); details go
 	// to the log.
-	errTempfail = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure, please try again later"}
+	// errDNSTempfail: a lookup an access rule depends on failed
+	// temporarily (451 4.4.3 "directory server failure").
+	errDNSTempfail = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 3}, Message: "Temporary lookup failure, please try again later"}
+	errTempfail    = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure, please try again later"}
 )
 
 // backend makes one session per SMTP connection (and a new one after
@@ -57,7 +61,9 @@ func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	ctx, cancel := b.srv.dnsContext()
 	defer cancel()
 	s.lookupClient(ctx)
-	if v := b.srv.rt.load().Access.Connect(s.facts, ""); !v.Allow {
+	if s.dnsErr != nil {
+		// Decided at RCPT, where the rules' recipient masks are known.
+	} else if v := b.srv.rt.load().Access.Connect(s.facts, ""); !v.Allow {
 		b.srv.log.Info("connection denied", "client_ip", s.facts.ClientIP.String(), "rule", v.Rule, "at", v.Pos.String())
 		return nil, errDenied
 	}
@@ -86,6 +92,9 @@ type session struct {
 	tc    *timedConn
 	facts access.Facts
 	host  string // verified reverse name of the client, "" when none
+	// dnsErr is the outage that left a fact of the connection unknown;
+	// every recipient of the session is tempfailed.
+	dnsErr error
 
 	from     string
 	mailOpts smtp.MailOptions
@@ -129,8 +138,12 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	rt := s.srv.rt.load()
 	ctx, cancel := s.srv.dnsContext()
 	defer cancel()
-	s.lookupSender(ctx, rt.Access)
 	a := rt.Access
+	if err := s.lookupSender(ctx, a); err != nil || s.dnsErr != nil {
+		s.srv.log.Warn("recipient tempfailed: access rule lookup", "client_ip", s.facts.ClientIP.String(), "rcpt", to,
+			"error", errors.Join(s.dnsErr, err))
+		return errDNSTempfail
+	}
 	verdicts := []access.Verdict{a.Connect(s.facts, to), a.Helo(s.facts, to)}
 	if s.from != "" {
 		verdicts = append(verdicts, a.Mailfrom(s.facts, to))
@@ -195,46 +208,23 @@ func (s *session) transaction(raw []byte) *transaction {
 }
 
 // lookupClient finds the facts ConnectRule needs: the client's verified
-// name and DNSBL score. A failed lookup leaves the fact false.
+// name and DNSBL score (package dnsfacts).
 func (s *session) lookupClient(ctx context.Context) {
-	rt := s.srv.rt.load()
-	if len(rt.Access.ConnectRules) == 0 || !s.facts.ClientIP.IsValid() {
-		return
-	}
-	res := s.srv.resolver
-	if name := res.VerifiedName(ctx, s.facts.ClientIP); name != "" {
-		s.host, s.facts.HasName = name, true
-	}
-	for _, bl := range rt.Access.DNSBL {
-		if res.Listed(ctx, s.facts.ClientIP, bl.Zone) {
-			s.facts.DNSBLScore += bl.Rating
-		}
+	c, err := s.srv.facts(s.srv.rt.load()).Client(ctx, &s.facts)
+	s.host, s.dnsErr = c.Host, err
+	if len(c.Unanswered) > 0 {
+		s.srv.log.Warn("DNSBL did not answer: counted as not listing", "client_ip", s.facts.ClientIP.String(), "zones", c.Unanswered)
 	}
 }
 
 // lookupSender finds the facts of HeloRule and MailfromRule, once per
 // transaction and only when rules ask for them.
-func (s *session) lookupSender(ctx context.Context, a *access.Access) {
+func (s *session) lookupSender(ctx context.Context, a *access.Access) error {
 	if len(s.rcpts) > 0 {
-		return // looked up at the first recipient
+		return nil // looked up at the first recipient
 	}
-	res := s.srv.resolver
-	s.facts.HeloHasIP, s.facts.HeloSameIP = false, false
-	if len(a.HeloRules) > 0 {
-		for _, ip := range res.Addrs(ctx, s.conn.Hostname()) {
-			s.facts.HeloHasIP = true
-			if ip == s.facts.ClientIP {
-				s.facts.HeloSameIP = true
-			}
-		}
-	}
-	s.facts.MailFromHasIP, s.facts.MailFromHasMX = false, false
-	if len(a.MailfromRules) > 0 && s.from != "" {
-		domain := domainOf(s.from)
-		s.facts.MailFromHasIP = len(res.Addrs(ctx, domain)) > 0
-		mx, _ := res.MX(ctx, domain)
-		s.facts.MailFromHasMX = mx.hasRecords
-	}
+	l := dnsfacts.Lookup{Access: a, Resolver: s.srv.accessDNS}
+	return errors.Join(l.Helo(ctx, &s.facts, s.conn.Hostname()), l.Mailfrom(ctx, &s.facts, s.from))
 }
 
 // domainOf is the part of addr after its last "@".

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailgw/mailgw/antispam/internal/dnstest"
+	"github.com/mailgw/mailgw/internal/dnstest"
 	"github.com/mailgw/mailgw/antispam/resolver"
 )
 

@@ -1,4 +1,5 @@
-// Package dnstest runs DNS servers for tests of the anti-spam DNS checks:
+// Package dnstest runs DNS servers for tests of the DNS checks (anti-spam,
+// access rules):
 // a miekg/dns server on 127.0.0.1 answering from records given as zone
 // file lines, and a silent one that never answers. Test support only.
 package dnstest
@@ -19,13 +20,24 @@ type Server struct {
 	queries atomic.Int64
 	mu      sync.Mutex
 	records map[string][]dns.RR // by lower-case owner name
+	failing map[string]bool     // names answered with SERVFAIL
+}
+
+// Fail makes the server answer SERVFAIL (RFC 1035 §4.1.1 RCODE 2) for
+// the names given, fully qualified: a broken zone, a temporary failure.
+func (s *Server) Fail(names ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range names {
+		s.failing[strings.ToLower(dns.Fqdn(n))] = true
+	}
 }
 
 // Start serves records, each a zone file line such as
 // "2.0.0.192.bl.test. 300 IN A 127.0.0.2", until the test ends.
 func Start(t testing.TB, records ...string) *Server {
 	t.Helper()
-	s := &Server{records: map[string][]dns.RR{}}
+	s := &Server{records: map[string][]dns.RR{}, failing: map[string]bool{}}
 	for _, line := range records {
 		rr, err := dns.NewRR(line)
 		if err != nil {
@@ -60,13 +72,17 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) {
 		q := req.Question[0]
 		s.mu.Lock()
 		rrs, known := s.records[strings.ToLower(q.Name)]
+		failing := s.failing[strings.ToLower(q.Name)]
 		s.mu.Unlock()
 		for _, rr := range rrs {
 			if rr.Header().Rrtype == q.Qtype {
 				m.Answer = append(m.Answer, rr)
 			}
 		}
-		if !known {
+		switch {
+		case failing:
+			m.Rcode, m.Answer = dns.RcodeServerFailure, nil
+		case !known:
 			m.Rcode = dns.RcodeNameError
 		}
 	}
