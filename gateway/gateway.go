@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mailgw/mailgw/access"
+	"github.com/mailgw/mailgw/access/dnsfacts"
 	"github.com/mailgw/mailgw/antispam"
 	"github.com/mailgw/mailgw/antispam/bayes"
 	"github.com/mailgw/mailgw/antispam/engine"
@@ -178,6 +179,24 @@ func (g *Gateway) SpamChecker(log *slog.Logger) *engine.Engine {
 		opts.Bayes = bayes.New(bayes.NewRedis(s.RedisAddress, s.RedisPrefix), s.BayesMinimum)
 	}
 	return engine.New(opts)
+}
+
+// AccessLookup looks up the facts of the access rules for mailgw-milter:
+// over [mailgw.relay] DNSServer when set, else the anti-spam Resolver,
+// else /etc/resolv.conf, with the DNS timeouts and cache of
+// [mailgw.timeouts]. It contacts no server until asked.
+func (g *Gateway) AccessLookup() dnsfacts.Lookup {
+	server := g.Service.Relay.DNSServer
+	if server == "" && g.AntiSpam.Resolver != "" {
+		server = resolver.ServerAddress(g.AntiSpam.Resolver)
+	}
+	var servers []string
+	if server != "" {
+		servers = []string{server}
+	}
+	t := g.Service.Timeouts
+	return dnsfacts.Lookup{Access: g.Access, Resolver: resolver.New(resolver.Options{Servers: servers,
+		NetworkTimeout: t.DNSNetworkTimeout, ResolveTimeout: t.DNSResolveTimeout, MaxTTL: t.DNSCacheMaximalTTL})}
 }
 
 // BayesStore opens the store of [mailgw.antispam] for mailgw learn.

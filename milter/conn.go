@@ -36,9 +36,10 @@ type conn struct {
 // clientData is what one SMTP session tells about its client; it outlives
 // the messages of the session.
 type clientData struct {
-	ip   string
-	host string
-	helo string
+	ip     string
+	host   string
+	helo   string
+	access accessFacts // of the connect and HELO stages
 }
 
 func newConn(s *Server, nc net.Conn) *conn {

@@ -14,8 +14,8 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/mailgw/mailgw/config"
-	"github.com/mailgw/mailgw/filter"
 	"github.com/mailgw/mailgw/gateway"
+	"github.com/mailgw/mailgw/internal/dnstest"
 	"github.com/mailgw/mailgw/internal/peer"
 	"github.com/mailgw/mailgw/milter"
 	"github.com/mailgw/mailgw/milter/postfixtest"
@@ -27,6 +27,12 @@ const postfixConf = `[mailgw.policy]
 CheckAV=true
 ActionInfected=remove
 BlockMessage=
+MarkSubject=spam
+
+[mailgw.group:spamblockers]
+Recipients=*@spamblock.test
+BlockMessage=as/spam
+BlockReply=550 5.7.1 Spam refused
 
 [mailgw.group:blockers]
 Recipients=*@block.test
@@ -52,8 +58,9 @@ func postfixMsg(to, subject, attachment string) []byte {
 		"Content-Disposition: attachment; filename=\"eicar.com\"\r\n\r\n" + attachment + "\r\n--BND--\r\n")
 }
 
-// startFilterMilter serves the real pipeline (the built-in anti-virus
-// engine) on a free port, logging to the test.
+// startFilterMilter serves the real pipeline (the core mailgw-milter
+// builds: the anti-spam engine and the built-in anti-virus engine) on a
+// free port, logging to the test.
 // opts.Logger is set here, and under service.SplitDefer opts.GroupOf.
 func startFilterMilter(t *testing.T, opts milter.Options) string {
 	t.Helper()
@@ -61,16 +68,16 @@ func startFilterMilter(t *testing.T, opts milter.Options) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := gw.VirusScanner()
+	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	core, _, err := gw.Core(log, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
 	opts.Logger = log
 	if opts.Split == service.SplitDefer {
 		opts.GroupOf = func(s policy.Sender, rcpt string) string { return gw.Policy.GroupFor(s, rcpt).Name }
 	}
-	srv := milter.NewServer(gw.Filter(filter.Options{Virus: engine, Logger: log, Version: "test"}), opts)
+	srv := milter.NewServer(core, opts)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +89,13 @@ func startFilterMilter(t *testing.T, opts milter.Options) string {
 		srv.Shutdown(ctx)
 	})
 	return ln.Addr().String()
+}
+
+// gtubeMsg is a plain message carrying the GTUBE test string (built at run
+// time, like eicar).
+func gtubeMsg(to string) []byte {
+	return []byte("From: alice@example.org\r\nTo: " + to + "\r\nSubject: gtube\r\n\r\nXJS*C4JDBQADN1.NSBN3*2IDNEN*" +
+		"GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X\r\n")
 }
 
 type testWriter struct{ t *testing.T }
@@ -97,8 +111,10 @@ func TestThroughPostfix(t *testing.T) {
 	}
 	sink := postfixtest.StartSink(t)
 	reinject := peer.FreePort(t)
+	dns := dnstest.Start(t, "example.org. 60 IN MX 10 mx.example.org.")
 	pf := postfixtest.Start(t, postfixtest.Options{Milter: "inet:" + startFilterMilter(t, milter.Options{
-		Reinject: milter.SMTPReinjector{Address: reinject, Timeout: 10 * time.Second}}), RelayHost: sink.Addr,
+		Reinject: milter.SMTPReinjector{Address: reinject, Timeout: 10 * time.Second},
+		Access:   accessLookup(t, dns.Addr, "MailfromRule=deny from no_mx\n")}), RelayHost: sink.Addr,
 		Reinject: reinject})
 	defer func() {
 		if t.Failed() {
@@ -133,6 +149,33 @@ func TestThroughPostfix(t *testing.T) {
 			t.Fatalf("got %v, want 550 5.7.1 Refused by policy", err)
 		}
 		sink.None(t, 2*time.Second)
+	})
+	t.Run("GTUBE marked", func(t *testing.T) {
+		mustSend(t, pf.SMTPAddr, "bob@example.com", gtubeMsg("bob@example.com"))
+		got := sink.Next(t, 30*time.Second)
+		if !bytes.Contains(got.Data, []byte("\r\nX-SpamTest-Status-Extended: spam\r\n")) ||
+			!bytes.Contains(got.Data, []byte("\r\nSubject: [!!SPAM] gtube\r\n")) {
+			t.Errorf("GTUBE not marked as spam in status and subject:\n%s", got.Data)
+		}
+	})
+	t.Run("GTUBE blocked with 550", func(t *testing.T) {
+		err := smtpSend(t, pf.SMTPAddr, []string{"dave@spamblock.test"}, gtubeMsg("dave@spamblock.test"))
+		var se *smtp.SMTPError
+		if !errors.As(err, &se) || se.Code != 550 || !strings.Contains(se.Message, "Spam refused") {
+			t.Fatalf("got %v, want 550 5.7.1 Spam refused", err)
+		}
+		sink.None(t, 2*time.Second)
+	})
+	t.Run("MailfromRule at MAIL FROM", func(t *testing.T) {
+		c, err := smtp.Dial(pf.SMTPAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		var se *smtp.SMTPError
+		if err := c.Mail("alice@nowhere.test", nil); !errors.As(err, &se) || se.Code != 550 || !strings.Contains(se.Message, "Access denied") {
+			t.Fatalf("MAIL FROM a domain without MX: %v, want 550 5.7.1 Access denied", err)
+		}
 	})
 	t.Run("split into group variants", func(t *testing.T) {
 		mustSendTo(t, pf.SMTPAddr, []string{"bob@example.com", "eve@other.test"}, postfixMsg("bob@example.com, eve@other.test", "split", eicar()))

@@ -24,6 +24,7 @@ import (
 	"github.com/emersion/go-message"
 	gomilter "github.com/emersion/go-milter"
 
+	"github.com/mailgw/mailgw/access/dnsfacts"
 	"github.com/mailgw/mailgw/decision"
 	"github.com/mailgw/mailgw/dispatch"
 	"github.com/mailgw/mailgw/filter"
@@ -81,6 +82,11 @@ type Options struct {
 	// when the filter fails internally (panic, timeout, a quarantine that
 	// could not be stored). It trades protection for availability.
 	FailOpen bool
+	// Access returns the current access rules (ConnectRule, HeloRule,
+	// MailfromRule of [mailgw.access]) with the resolver of their lookups,
+	// applied at the connect, HELO, MAIL and RCPT stages; nil applies
+	// none. Relaying control (RelayRule) stays with the MTA.
+	Access func() dnsfacts.Lookup
 	// Timeout bounds the filter's work on one message; 0 is 5 minutes,
 	// below Postfix's milter_content_timeout default of 300 s plus margin.
 	Timeout time.Duration

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/netip"
 	"net/textproto"
 	"runtime/debug"
 	"strings"
@@ -33,7 +32,8 @@ type session struct {
 	queueID string
 	from    string
 	rcpts   []string
-	group   string // policy group of rcpts[0], under service.SplitDefer
+	group   string      // policy group of rcpts[0], under service.SplitDefer
+	access  accessFacts // the connection's facts with this sender's
 	header  bytes.Buffer
 	body    bytes.Buffer
 }
@@ -54,19 +54,19 @@ func (s *session) Connect(host, family string, port uint16, addr net.IP, m *gomi
 			cd.host = host // Postfix passes "[addr]" or "unknown" when the name is not verified
 		}
 	})
-	return gomilter.RespContinue, nil
+	return s.checkConnect(clientIP(s.c.clientData().ip)), nil
 }
 
 func (s *session) Helo(name string, m *gomilter.Modifier) (gomilter.Response, error) {
 	s.c.setClient(func(cd *clientData) { cd.helo = name })
-	return gomilter.RespContinue, nil
+	return s.checkHelo(name), nil
 }
 
 func (s *session) MailFrom(from string, m *gomilter.Modifier) (gomilter.Response, error) {
 	s.c.setBusy(true)
 	s.from = from
 	s.noteQueueID(m)
-	return gomilter.RespContinue, nil
+	return s.checkMailFrom(), nil
 }
 
 // RcptTo collects the recipients. Under service.SplitDefer a recipient of another
@@ -74,6 +74,9 @@ func (s *session) MailFrom(from string, m *gomilter.Modifier) (gomilter.Response
 // new transaction (RFC 5321 4.5.3.1.10), so each message has one group
 // and one variant.
 func (s *session) RcptTo(rcpt string, m *gomilter.Modifier) (gomilter.Response, error) {
+	if resp := s.checkRcpt(rcpt); resp != gomilter.RespContinue {
+		return resp, nil
+	}
 	opts := &s.c.srv.opts
 	if opts.Split == service.SplitDefer && opts.GroupOf != nil {
 		env := s.envelope()
@@ -154,9 +157,7 @@ func (s *session) noteQueueID(m *gomilter.Modifier) {
 func (s *session) envelope() *filter.Envelope {
 	cd := s.c.clientData()
 	env := &filter.Envelope{QueueID: s.queueID, From: s.from, Rcpts: s.rcpts, ClientHost: cd.host, Helo: cd.helo}
-	if ip, err := netip.ParseAddr(strings.TrimPrefix(cd.ip, "IPv6:")); err == nil {
-		env.ClientIP = ip.Unmap()
-	}
+	env.ClientIP = clientIP(cd.ip)
 	return env
 }
 

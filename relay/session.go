@@ -227,14 +227,6 @@ func (s *session) lookupSender(ctx context.Context, a *access.Access) error {
 	return errors.Join(l.Helo(ctx, &s.facts, s.conn.Hostname()), l.Mailfrom(ctx, &s.facts, s.from))
 }
 
-// domainOf is the part of addr after its last "@".
-func domainOf(addr string) string {
-	if at := strings.LastIndexByte(addr, '@'); at >= 0 {
-		return strings.TrimSuffix(addr[at+1:], ".")
-	}
-	return ""
-}
-
 // clientIPString is ip as text, "" when unknown.
 func clientIPString(ip netip.Addr) string {
 	if !ip.IsValid() {

@@ -24,7 +24,7 @@ func relaySchema() config.SectionSchema {
 				Doc: "PEM certificate chain offered with STARTTLS; with TLSKeyFile. Empty: STARTTLS is not offered."},
 			{Name: "TLSKeyFile", Kind: config.String, Doc: "PEM private key of TLSCertificateFile."},
 			{Name: "DNSServer", Kind: config.String,
-				Doc: "`IP:PORT` of the DNS server for MX, address and access-rule lookups. Empty: the first nameserver of /etc/resolv.conf."},
+				Doc: "`IP:PORT` of the DNS server for MX, address and access-rule lookups (mailgw-milter uses it for the access rules too). Empty: the first nameserver of /etc/resolv.conf (mailgw-milter: [mailgw.antispam] Resolver first)."},
 		},
 	}
 }

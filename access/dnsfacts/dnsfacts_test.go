@@ -59,9 +59,9 @@ func TestClient(t *testing.T) {
 	}{
 		{ip: "127.0.0.1", host: "good.test", score: 60, unanswered: 1},
 		{ip: "::ffff:127.0.0.2", score: 60, unanswered: 1}, // PTR does not confirm
-		{ip: "127.0.0.3"},                                  // no PTR
-		{ip: "127.0.0.4", outage: true},                    // PTR SERVFAIL
-		{ip: "127.0.0.5", outage: true},                    // the PTR name's A SERVFAIL
+		{ip: "127.0.0.3"},               // no PTR
+		{ip: "127.0.0.4", outage: true}, // PTR SERVFAIL
+		{ip: "127.0.0.5", outage: true}, // the PTR name's A SERVFAIL
 	}
 	for _, tt := range tests {
 		f := access.Facts{ClientIP: netip.MustParseAddr(tt.ip)}

@@ -8,9 +8,9 @@ import (
 
 	"github.com/mailgw/mailgw/antispam"
 	"github.com/mailgw/mailgw/antispam/engine"
-	"github.com/mailgw/mailgw/internal/dnstest"
 	"github.com/mailgw/mailgw/antispam/resolver"
 	"github.com/mailgw/mailgw/gateway"
+	"github.com/mailgw/mailgw/internal/dnstest"
 	"github.com/mailgw/mailgw/mimetree"
 	"github.com/mailgw/mailgw/policy"
 )

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailgw/mailgw/internal/dnstest"
 	"github.com/mailgw/mailgw/antispam/resolver"
+	"github.com/mailgw/mailgw/internal/dnstest"
 )
 
 func TestLookups(t *testing.T) {

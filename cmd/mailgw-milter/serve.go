@@ -12,6 +12,7 @@ import (
 
 	"github.com/emersion/go-message"
 
+	"github.com/mailgw/mailgw/access/dnsfacts"
 	"github.com/mailgw/mailgw/decision"
 	"github.com/mailgw/mailgw/dispatch"
 	"github.com/mailgw/mailgw/filter"
@@ -46,12 +47,16 @@ type core struct {
 	filter   *filter.Filter
 	policy   *policy.Policy
 	dispatch *dispatch.Dispatcher
+	access   dnsfacts.Lookup
 }
 
 var (
 	_ milter.Processor  = (*swappable)(nil)
 	_ milter.Dispatcher = (*swappable)(nil)
 )
+
+// access is milter.Options.Access over the current configuration.
+func (s *swappable) access() dnsfacts.Lookup { return s.c.Load().access }
 
 // groupOf is milter.Options.GroupOf over the current policy.
 func (s *swappable) groupOf(sender policy.Sender, rcpt string) string {
@@ -85,7 +90,7 @@ func (d *daemonState) serve(gw *gateway.Gateway, sigs <-chan os.Signal) int {
 		d.log.Error("listening", "address", settings.Address, "error", err)
 		return 1
 	}
-	srv := milter.NewServer(&d.filter, milter.Options{Logger: d.log, Split: settings.Split, GroupOf: d.filter.groupOf,
+	srv := milter.NewServer(&d.filter, milter.Options{Logger: d.log, Split: settings.Split, GroupOf: d.filter.groupOf, Access: d.filter.access,
 		Reinject: milter.SMTPReinjector{Address: settings.ReinjectAddress, Helo: gw.Service.Network.Hostname},
 		Dispatch: &d.filter, Hold: settings.HoldQuarantined, FailOpen: settings.FailOpen})
 	served := make(chan error, 1)
@@ -150,5 +155,5 @@ func buildCore(gw *gateway.Gateway, log *slog.Logger) (*core, error) {
 		return nil, err
 	}
 	submit := dispatch.SMTPSubmitter{Addr: gw.Service.Milter.NotifyAddress, Helo: gw.Service.Network.Hostname}
-	return &core{filter: f, policy: gw.Policy, dispatch: gw.Dispatcher(templates, submit, log)}, nil
+	return &core{filter: f, policy: gw.Policy, dispatch: gw.Dispatcher(templates, submit, log), access: gw.AccessLookup()}, nil
 }
