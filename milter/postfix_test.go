@@ -91,6 +91,28 @@ func startFilterMilter(t *testing.T, opts milter.Options) string {
 	return ln.Addr().String()
 }
 
+// gtubeCases: GTUBE through the MTA at mta is marked in the status
+// header and the subject for the default group, and refused with the
+// group's 550 for spamblock.test.
+func gtubeCases(t *testing.T, mta string, sink *postfixtest.Sink) {
+	t.Run("GTUBE marked", func(t *testing.T) {
+		mustSend(t, mta, "bob@example.com", gtubeMsg("bob@example.com"))
+		got := sink.Next(t, 30*time.Second)
+		if !bytes.Contains(got.Data, []byte("\r\nX-SpamTest-Status-Extended: spam\r\n")) ||
+			!bytes.Contains(got.Data, []byte("\r\nSubject: [!!SPAM] gtube\r\n")) {
+			t.Errorf("GTUBE not marked as spam in status and subject:\n%s", got.Data)
+		}
+	})
+	t.Run("GTUBE blocked with 550", func(t *testing.T) {
+		err := smtpSend(t, mta, []string{"dave@spamblock.test"}, gtubeMsg("dave@spamblock.test"))
+		var se *smtp.SMTPError
+		if !errors.As(err, &se) || se.Code != 550 || !strings.Contains(se.Message, "Spam refused") {
+			t.Fatalf("got %v, want 550 5.7.1 Spam refused", err)
+		}
+		sink.None(t, 2*time.Second)
+	})
+}
+
 // gtubeMsg is a plain message carrying the GTUBE test string (built at run
 // time, like eicar).
 func gtubeMsg(to string) []byte {
@@ -150,22 +172,7 @@ func TestThroughPostfix(t *testing.T) {
 		}
 		sink.None(t, 2*time.Second)
 	})
-	t.Run("GTUBE marked", func(t *testing.T) {
-		mustSend(t, pf.SMTPAddr, "bob@example.com", gtubeMsg("bob@example.com"))
-		got := sink.Next(t, 30*time.Second)
-		if !bytes.Contains(got.Data, []byte("\r\nX-SpamTest-Status-Extended: spam\r\n")) ||
-			!bytes.Contains(got.Data, []byte("\r\nSubject: [!!SPAM] gtube\r\n")) {
-			t.Errorf("GTUBE not marked as spam in status and subject:\n%s", got.Data)
-		}
-	})
-	t.Run("GTUBE blocked with 550", func(t *testing.T) {
-		err := smtpSend(t, pf.SMTPAddr, []string{"dave@spamblock.test"}, gtubeMsg("dave@spamblock.test"))
-		var se *smtp.SMTPError
-		if !errors.As(err, &se) || se.Code != 550 || !strings.Contains(se.Message, "Spam refused") {
-			t.Fatalf("got %v, want 550 5.7.1 Spam refused", err)
-		}
-		sink.None(t, 2*time.Second)
-	})
+	gtubeCases(t, pf.SMTPAddr, sink)
 	t.Run("MailfromRule at MAIL FROM", func(t *testing.T) {
 		c, err := smtp.Dial(pf.SMTPAddr)
 		if err != nil {

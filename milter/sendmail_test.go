@@ -60,4 +60,5 @@ func TestThroughSendmail(t *testing.T) {
 		}
 		sink.None(t, 2*time.Second)
 	})
+	gtubeCases(t, sm.SMTPAddr, sink)
 }
