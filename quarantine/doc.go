@@ -106,10 +106,12 @@
 // Released messages go by SMTP, with their original envelope, to the next
 // hop given by --release-host HOST:PORT, announcing --helo NAME; the
 // defaults are those of [mailgw.quarantine] ReleaseHost and ReleaseHelo
-// (127.0.0.1:25 and localhost). --config FILE reads them from a
-// configuration file when the program embedding the tool can load one
-// (Tool.LoadConfig); the standalone mailgw-maila cannot yet and refuses
-// --config.
+// (127.0.0.1:25 and localhost). With ReleaseVia=queue, or
+// --release-queue DIR, they are put into mailgw-relay's queue instead
+// ([mailgw.relay] QueueDirectory), which delivers them by its routes
+// without filtering them again (Tool.QueueRelease). --config FILE reads
+// these settings from a configuration file (Tool.LoadConfig; mailgw-maila
+// and mailgw quarantine load it as the daemons do).
 //
 // Exit codes:
 //
@@ -129,7 +131,9 @@
 // # Configuration
 //
 // [mailgw.quarantine] (Schema, FromConfig) holds Retention (days, 0 keeps
-// messages forever, default 30), ReleaseHost and ReleaseHelo. The
+// messages forever, default 30; the daemons apply it hourly to every
+// store the configuration names), ReleaseVia, ReleaseHost and
+// ReleaseHelo. The
 // directories are configured where they were: AVQuarantinePath and
 // ASQuarantinePath per group, the archive paths in [mailgw.archive].
 package quarantine
