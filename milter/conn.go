@@ -1,6 +1,7 @@
 package milter
 
 import (
+	"bufio"
 	"io"
 	"net"
 	"sync"
@@ -31,6 +32,9 @@ type conn struct {
 	// next, so flushing before each read (and at close) loses no packet
 	// and sends one segment.
 	out []byte
+	// in buffers reads: go-milter reads each packet's 4-byte length and
+	// then its body with two reads, which unbuffered are two system calls.
+	in *bufio.Reader
 }
 
 // clientData is what one SMTP session tells about its client; it outlives
@@ -43,7 +47,7 @@ type clientData struct {
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
-	return &conn{srv: s, nc: nc, done: make(chan struct{})}
+	return &conn{srv: s, nc: nc, done: make(chan struct{}), in: bufio.NewReaderSize(nc, inBufferSize)}
 }
 
 // serve runs the milter protocol until the MTA or Shutdown ends it.
@@ -57,7 +61,15 @@ func (c *conn) serve() {
 	gs.Serve(&oneConnListener{c: c})
 }
 
+// inBufferSize holds a few whole packets: body chunks are at most 64 KB
+// (SMFIC_BODY), most other packets a few hundred bytes.
+const inBufferSize = 16 << 10
+
 func (c *conn) Read(p []byte) (int, error) {
+	if c.in.Buffered() > 0 {
+		// The MTA sent this already; no reply is awaited before it.
+		return c.in.Read(p)
+	}
 	if err := c.flush(); err != nil {
 		return 0, err
 	}
@@ -67,7 +79,7 @@ func (c *conn) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	for {
-		n, err := c.nc.Read(p)
+		n, err := c.in.Read(p)
 		if ne, ok := err.(net.Error); !ok || !ne.Timeout() || n > 0 || !c.srv.isClosing() {
 			return n, err
 		}
