@@ -1,13 +1,10 @@
 package milter_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
-	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/emersion/go-message/textproto"
 	gomilter "github.com/emersion/go-milter"
@@ -38,17 +35,8 @@ func BenchmarkMessage(b *testing.B) {
 				b.Fatal(err)
 			}
 			srv := milter.NewServer(core, milter.Options{Logger: log})
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				b.Fatal(err)
-			}
-			go srv.Serve(ln)
-			b.Cleanup(func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				srv.Shutdown(ctx)
-			})
-			c := gomilter.NewClientWithOptions("tcp", ln.Addr().String(), gomilter.ClientOptions{ActionMask: milter.Actions})
+			addr := serve(b, srv, "127.0.0.1:0")
+			c := gomilter.NewClientWithOptions("tcp", addr, gomilter.ClientOptions{ActionMask: milter.Actions})
 			s, err := c.Session()
 			if err != nil {
 				b.Fatal(err)

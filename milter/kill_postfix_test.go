@@ -126,14 +126,5 @@ func startRealMilterOn(t *testing.T, addr string) {
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := milter.NewServer(gw.Filter(filter.Options{Spam: fake.Spam{}, Virus: fake.Virus{}, Logger: quiet}), milter.Options{Logger: quiet})
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
+	serve(t, srv, addr)
 }

@@ -71,19 +71,7 @@ func startServer(t *testing.T, opts milter.Options) (*envRecorder, string) {
 	rec := &envRecorder{f: gw.Filter(filter.Options{Spam: fake.Spam{}, Virus: fake.Virus{}, Logger: quiet, Version: "test"})}
 	opts.Logger = quiet
 	srv := milter.NewServer(rec, opts)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
-	return rec, ln.Addr().String()
+	return rec, serve(t, srv, "127.0.0.1:0")
 }
 
 func session(t *testing.T, addr string) *gomilter.ClientSession {
@@ -260,13 +248,7 @@ func (panicker) Process(context.Context, *filter.Envelope, []byte) *filter.Resul
 
 func TestPanickingProcessorTempfails(t *testing.T) {
 	srv := milter.NewServer(panicker{}, milter.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	defer srv.Shutdown(context.Background())
-	s := session(t, ln.Addr().String())
+	s := session(t, serve(t, srv, "127.0.0.1:0"))
 	_, act := send(t, s, "bob@example.com", "boom", mime("clean"))
 	checkTempfail(t, act)
 	// The connection survives and keeps its data for the next message.

@@ -2,11 +2,9 @@ package milter_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -78,17 +76,7 @@ func startFilterMilter(t *testing.T, opts milter.Options) string {
 		opts.GroupOf = func(s policy.Sender, rcpt string) string { return gw.Policy.GroupFor(s, rcpt).Name }
 	}
 	srv := milter.NewServer(core, opts)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
-	return ln.Addr().String()
+	return serve(t, srv, "127.0.0.1:0")
 }
 
 // gtubeCases: GTUBE through the MTA at mta is marked in the status

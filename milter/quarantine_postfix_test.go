@@ -2,10 +2,8 @@ package milter_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,17 +58,7 @@ func startDispatchingMilter(t *testing.T, qdir, submitAddr string, opts milter.O
 	opts.Logger = log
 	opts.Dispatch = gw.Dispatcher(templates, dispatch.SMTPSubmitter{Addr: submitAddr, Timeout: 10 * time.Second}, log)
 	srv := milter.NewServer(gw.Filter(filter.Options{Virus: engine, Logger: log, Version: "test"}), opts)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
-	return ln.Addr().String()
+	return serve(t, srv, "127.0.0.1:0")
 }
 
 // Quarantine through real Postfix: the client gets 250, the recipient

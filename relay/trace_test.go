@@ -5,37 +5,19 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/mailgw/mailgw/internal/peer"
 	"github.com/mailgw/mailgw/relay"
 )
-
-// lockedBuffer is a log destination shared by the relay's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestReceivedHeader: the delivered message starts with this relay's
 // Received field (RFC 5321 §4.4) naming the client's HELO and address,
 // the relay's Hostname, ESMTP, and the queue id the verdict's log line
 // carries, so that a message can be followed from the header to the log.
 func TestReceivedHeader(t *testing.T) {
-	var logs lockedBuffer
+	var logs peer.SyncBuffer
 	r := start(t, setup{opts: relay.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))}})
 	sendOne(t, r.addr, []string{"bob@example.com"}, "Subject: trace\r\n\r\nx\r\n", "250 ")
 	m := r.sink.Next(t, 10*time.Second)

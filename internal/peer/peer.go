@@ -54,7 +54,7 @@ func FreePort(t testing.TB) string {
 // Process is a running server.
 type Process struct {
 	cmd    *exec.Cmd
-	out    syncBuffer
+	out    SyncBuffer
 	exited chan struct{}
 	once   sync.Once
 }
@@ -98,20 +98,20 @@ func (p *Process) Stop() {
 	})
 }
 
-// syncBuffer is a bytes.Buffer that the output goroutines of exec and the
-// test may use at the same time.
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer that the output goroutines of exec (or a
+// server's log) and the test may use at the same time.
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
