@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/mailgw/mailgw/mimetree"
 )
@@ -28,6 +29,7 @@ var (
 type tokenSet struct {
 	seen map[string]bool
 	out  []string
+	key  []byte // words builds each key here, so that a repeated word costs no allocation
 }
 
 func newTokenSet() *tokenSet { return &tokenSet{seen: map[string]bool{}} }
@@ -40,13 +42,73 @@ func (t *tokenSet) add(tok string) {
 	t.out = append(t.out, tok)
 }
 
-// words adds the lower-cased words of 2 to 24 letters or digits of s.
+// full reports whether no more tokens are taken.
+func (t *tokenSet) full() bool { return len(t.out) >= maxTokens }
+
+// Word lengths, in characters, that make tokens.
+const (
+	minWordLen = 2
+	maxWordLen = 24
+)
+
+// words adds the lower-cased words of 2 to 24 letters or digits of s
+// (see isWordRune). It is the hot loop of the engine on large messages,
+// hence one pass over s with an ASCII fast path, and keys built in a
+// reused buffer: only a word not seen before allocates.
 func (t *tokenSet) words(prefix, s string) {
-	for _, w := range strings.FieldsFunc(s, notWordRune) {
-		if n := len([]rune(w)); n >= 2 && n <= 24 {
-			t.add(prefix + strings.ToLower(w))
+	start, n := -1, 0 // the current word's first byte and its length in runes
+	for i := 0; i <= len(s) && !t.full(); {
+		r, size := utf8.RuneError, 1
+		if i < len(s) {
+			if c := s[i]; c < utf8.RuneSelf {
+				r = rune(c)
+			} else {
+				r, size = utf8.DecodeRuneInString(s[i:])
+			}
+		}
+		if i < len(s) && isWordRune(r) {
+			if start < 0 {
+				start, n = i, 0
+			}
+			n++
+			i += size
+			continue
+		}
+		if start >= 0 && n >= minWordLen && n <= maxWordLen {
+			t.addWord(prefix, s[start:i])
+		}
+		start = -1
+		i += size
+	}
+}
+
+// addWord adds prefix and the lower-cased w.
+func (t *tokenSet) addWord(prefix, w string) {
+	t.key = append(t.key[:0], prefix...)
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; c >= utf8.RuneSelf {
+			t.key = append(t.key[:len(prefix)], strings.ToLower(w)...)
+			break
+		} else if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+			t.key = append(t.key, c)
+		} else {
+			t.key = append(t.key, c)
 		}
 	}
+	if t.seen[string(t.key)] { // no allocation for the lookup
+		return
+	}
+	t.add(string(t.key))
+}
+
+// isWordRune: letters, digits, the dollar sign and the apostrophe make
+// words ("don't", "$100").
+func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '$' || r == '\''
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }
 
 // Tokens splits a Subject and a text into the word features the Bayesian
@@ -57,10 +119,6 @@ func Tokens(subject, text string) []string {
 	t.words("s:", subject)
 	t.words("", text)
 	return t.out
-}
-
-func notWordRune(r rune) bool {
-	return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '$' && r != '\''
 }
 
 // MessageTokens returns the features of a parsed message, as learnt by

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"slices"
+	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/mailgw/mailgw/mimetree"
 )
@@ -19,4 +21,42 @@ func TestMessageTokens(t *testing.T) {
 			t.Errorf("missing %q in %q", want, got)
 		}
 	}
+}
+
+// referenceWords is the tokenizer words replaced, kept as its
+// specification: fields of letters, digits, '$' and '\”, 2 to 24 runes,
+// lower-cased.
+func referenceWords(prefix, s string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '$' && r != '\''
+	}) {
+		if n := len([]rune(w)); n >= 2 && n <= 24 {
+			if k := prefix + strings.ToLower(w); !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	return out
+}
+
+// FuzzWords holds the one-pass tokenizer to the reference.
+func FuzzWords(f *testing.F) {
+	for _, s := range []string{"Hello, World! don't pay $100", "ÄRGER über Öl — 東京 tokyo", "a bb " + strings.Repeat("x", 24) + " " + strings.Repeat("y", 25),
+		"caf\xe9 \xff\xfeabc", "İstanbul ΣΊΣΥΦΟΣ", "x\u00a0y zz\u2028ww"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ts := newTokenSet()
+		ts.words("p:", s)
+		want := referenceWords("p:", s)
+		if len(want) > maxTokens {
+			want = want[:maxTokens]
+		}
+		if strings.Join(ts.out, "\x00") != strings.Join(want, "\x00") {
+			t.Fatalf("words(%q) = %q, want %q", s, ts.out, want)
+		}
+	})
 }
