@@ -56,29 +56,28 @@ const (
 // hence one pass over s with an ASCII fast path, and keys built in a
 // reused buffer: only a word not seen before allocates.
 func (t *tokenSet) words(prefix, s string) {
-	start, n := -1, 0 // the current word's first byte and its length in runes
-	for i := 0; i <= len(s) && !t.full(); {
-		r, size := utf8.RuneError, 1
-		if i < len(s) {
+	for i := 0; i < len(s) && !t.full(); {
+		start, n := i, 0 // the word's first byte and its length in runes
+		for i < len(s) {
 			if c := s[i]; c < utf8.RuneSelf {
-				r = rune(c)
+				if !isTokenByte(c) {
+					break
+				}
+				i++
+			} else if r, size := utf8.DecodeRuneInString(s[i:]); unicode.IsLetter(r) || unicode.IsDigit(r) {
+				i += size
 			} else {
-				r, size = utf8.DecodeRuneInString(s[i:])
-			}
-		}
-		if i < len(s) && isWordRune(r) {
-			if start < 0 {
-				start, n = i, 0
+				break
 			}
 			n++
-			i += size
-			continue
 		}
-		if start >= 0 && n >= minWordLen && n <= maxWordLen {
+		switch {
+		case n == 0: // a separator
+			_, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+		case n >= minWordLen && n <= maxWordLen:
 			t.addWord(prefix, s[start:i])
 		}
-		start = -1
-		i += size
 	}
 }
 
@@ -102,13 +101,10 @@ func (t *tokenSet) addWord(prefix, w string) {
 	t.add(string(t.key))
 }
 
-// isWordRune: letters, digits, the dollar sign and the apostrophe make
-// words ("don't", "$100").
-func isWordRune(r rune) bool {
-	if r < utf8.RuneSelf {
-		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '$' || r == '\''
-	}
-	return unicode.IsLetter(r) || unicode.IsDigit(r)
+// isTokenByte: ASCII letters, digits, the dollar sign and the apostrophe
+// make words ("don't", "$100"), as do all Unicode letters and digits.
+func isTokenByte(c byte) bool {
+	return 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || c == '$' || c == '\''
 }
 
 // Tokens splits a Subject and a text into the word features the Bayesian

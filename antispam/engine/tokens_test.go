@@ -60,3 +60,12 @@ func FuzzWords(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkWords(b *testing.B) {
+	text := strings.Repeat("Dear friend, we offer the lowest prices on genuine watches and don't miss our $100 discount today. ", 100) +
+		strings.Repeat(strings.Repeat("X", 78)+"\r\n", 100)
+	b.SetBytes(int64(len(text)))
+	for i := 0; i < b.N; i++ {
+		newTokenSet().words("", text)
+	}
+}
