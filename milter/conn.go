@@ -35,6 +35,8 @@ type conn struct {
 	// in buffers reads: go-milter reads each packet's 4-byte length and
 	// then its body with two reads, which unbuffered are two system calls.
 	in *bufio.Reader
+	// spare is the message buffer of the last message, for the next.
+	spare []byte
 }
 
 // clientData is what one SMTP session tells about its client; it outlives

@@ -1,7 +1,6 @@
 package milter
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -34,13 +33,15 @@ type session struct {
 	rcpts   []string
 	group   string      // policy group of rcpts[0], under service.SplitDefer
 	access  accessFacts // the connection's facts with this sender's
-	header  bytes.Buffer
-	body    bytes.Buffer
+	// msg is the message as received: header fields, then the blank
+	// line at the end of the header (eoh), then the body.
+	msg []byte
+	eoh bool
 }
 
 var _ gomilter.Milter = (*session)(nil)
 
-func newSession(c *conn) *session { return &session{c: c} }
+func newSession(c *conn) *session { return &session{c: c, msg: c.spare} }
 
 // Connect keeps the client's address and verified name for every message
 // of the SMTP session.
@@ -95,16 +96,25 @@ func (s *session) RcptTo(rcpt string, m *gomilter.Modifier) (gomilter.Response, 
 // SMFIP_HDR_LEADSPC (a version 6 option) the MTA strips the space after
 // the colon; folded values arrive with bare LF line breaks.
 func (s *session) Header(name, value string, m *gomilter.Modifier) (gomilter.Response, error) {
-	s.header.WriteString(name + ": " + toCRLF(value) + "\r\n")
+	s.msg = append(append(append(append(s.msg, name...), ": "...), toCRLF(value)...), "\r\n"...)
 	return gomilter.RespContinue, nil
 }
 
 func (s *session) Headers(h textproto.MIMEHeader, m *gomilter.Modifier) (gomilter.Response, error) {
+	s.endHeader()
 	return gomilter.RespContinue, nil
 }
 
+// endHeader adds the blank line that ends the header, once.
+func (s *session) endHeader() {
+	if !s.eoh {
+		s.msg, s.eoh = append(s.msg, "\r\n"...), true
+	}
+}
+
 func (s *session) BodyChunk(chunk []byte, m *gomilter.Modifier) (gomilter.Response, error) {
-	s.body.Write(chunk)
+	s.endHeader()
+	s.msg = append(s.msg, chunk...)
 	return gomilter.RespContinue, nil
 }
 
@@ -118,10 +128,22 @@ func (s *session) Abort(m *gomilter.Modifier) error {
 // reset readies the session for the next message of the connection: go-milter
 // keeps the same session after a verdict of SMFIR_CONTINUE or
 // SMFIR_REPLYCODE, and makes a new one after the others.
+//
+// The message buffer is kept for the next message (in conn, since go-milter
+// may make a new session): nothing holds on to a message after its
+// verdict, and a connection carries messages of similar sizes.
 func (s *session) reset() {
-	*s = session{c: s.c}
+	s.c.spare = nil
+	if cap(s.msg) <= maxKeptMessage {
+		s.c.spare = s.msg[:0]
+	}
+	*s = session{c: s.c, msg: s.c.spare}
 	s.c.setBusy(false)
 }
+
+// maxKeptMessage is the largest message buffer a connection keeps between
+// messages.
+const maxKeptMessage = 1 << 20
 
 // Body is the end of the message: filter it and carry out the Decisions.
 // A panic anywhere in here is a temporary failure for the client, never a
@@ -162,12 +184,10 @@ func (s *session) envelope() *filter.Envelope {
 }
 
 // raw is the message as the MTA received it: header, blank line, body
-// (which the MTA sends with CRLF line endings).
+// (which the MTA sends with CRLF line endings). It is valid until reset.
 func (s *session) raw() []byte {
-	raw := make([]byte, 0, s.header.Len()+2+s.body.Len())
-	raw = append(raw, s.header.Bytes()...)
-	raw = append(raw, "\r\n"...)
-	return append(raw, s.body.Bytes()...)
+	s.endHeader()
+	return s.msg
 }
 
 func toCRLF(v string) string {
