@@ -1,6 +1,9 @@
 package mimetree
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Text returns the text of the message for content filters: every
 // text/plain leaf that is not an attachment, uuencoded blocks cut out,
@@ -24,7 +27,11 @@ func (m *Message) Text() string {
 // when known, invalid bytes replaced), uuencoded blocks cut out. Content
 // filters read text/plain and text/html parts through it.
 func (o *Object) Text() string {
-	return strings.ToValidUTF8(toUTF8(o.Charset, withoutUU(o)), "\uFFFD")
+	s := toUTF8(o.Charset, withoutUU(o))
+	if utf8.ValidString(s) { // the common case, checked eight bytes at a time
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 // DecodeWords decodes the RFC 2047 encoded words of a header value in any
