@@ -71,6 +71,7 @@ fuzz:
 	for f in FuzzMeta FuzzDecodeRecord FuzzCheckID FuzzParseAge; do \
 		$(GO) test ./quarantine -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
 	$(GO) test ./notify -run='^$$' -fuzz=FuzzTemplateLoad -fuzztime=$(FUZZTIME)
+	$(GO) test ./antispam/bayes -run='^$$' -fuzz=FuzzReadModel -fuzztime=$(FUZZTIME)
 	$(GO) test ./relay -run='^$$' -fuzz=FuzzCheckLineEnds -fuzztime=$(FUZZTIME)
 	for f in FuzzParseHTML FuzzTextLinks FuzzReceivedIP FuzzWords; do \
 		$(GO) test ./antispam/engine -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done

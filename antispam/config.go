@@ -34,6 +34,7 @@ type Settings struct {
 	RedisAddress string
 	RedisPrefix  string
 	BayesMinimum int    // trained messages of each class before Bayes scores
+	BayesBuiltin bool   // count the built-in model (package defaultdb) under the store's
 	PyzorServer  string // host:port; "" turns the digest check off
 	PyzorMinimum int    // spam reports from which the digest counts as listed
 }
@@ -60,6 +61,8 @@ func Schema() []config.SectionSchema {
 			{Name: "RedisKeyPrefix", Kind: config.String, Default: "mailgw:bayes:", Doc: "Prefix of the Redis keys, so that several classifiers can share one server."},
 			{Name: "BayesMinLearned", Kind: config.Int, Default: "20", Min: 1, Max: 1000000,
 				Doc: "Spam and ham messages each that must have been learnt before the classifier scores."},
+			{Name: "BayesBuiltinModel", Kind: config.Bool, Default: "true",
+				Doc: "Add the built-in model, learnt from the project's own sample messages, to the counts of BayesStore, so that the classifier works before anything was learnt here. false: only what was learnt here counts."},
 			{Name: "PyzorServer", Kind: config.String,
 				Doc: "Pyzor server for the digest check, host:port (UDP), e.g. public.pyzor.org:24441. Only a digest of the body is sent. Empty: no digest check."},
 			{Name: "PyzorMinCount", Kind: config.Int, Default: "3", Min: 1, Max: 1000000,
@@ -77,6 +80,7 @@ func FromConfig(c *config.Config) (Settings, config.ErrorList) {
 		RedisAddress: c.String(Section, "RedisAddress"),
 		RedisPrefix:  c.String(Section, "RedisKeyPrefix"),
 		BayesMinimum: int(c.Int(Section, "BayesMinLearned")),
+		BayesBuiltin: c.Bool(Section, "BayesBuiltinModel"),
 		PyzorServer:  strings.TrimSpace(c.String(Section, "PyzorServer")),
 		PyzorMinimum: int(c.Int(Section, "PyzorMinCount")),
 		Scores:       DefaultScores(),

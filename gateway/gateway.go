@@ -17,6 +17,7 @@ import (
 	"github.com/mailgw/mailgw/access/dnsfacts"
 	"github.com/mailgw/mailgw/antispam"
 	"github.com/mailgw/mailgw/antispam/bayes"
+	"github.com/mailgw/mailgw/antispam/defaultdb"
 	"github.com/mailgw/mailgw/antispam/engine"
 	"github.com/mailgw/mailgw/antispam/resolver"
 	"github.com/mailgw/mailgw/av"
@@ -172,11 +173,18 @@ func (g *Gateway) SpamChecker(log *slog.Logger) *engine.Engine {
 	opts := engine.Options{Settings: s, DNSBL: g.Access.DNSBL, Logger: log, DNSTimeout: t.DNSResolveTimeout,
 		Resolver: resolver.New(resolver.Options{Servers: servers, NetworkTimeout: t.DNSNetworkTimeout,
 			ResolveTimeout: t.DNSResolveTimeout, MaxTTL: t.DNSCacheMaximalTTL})}
+	var store bayes.Store
 	switch s.BayesStore {
 	case "bbolt":
-		opts.Bayes = bayes.New(bayes.BoltFile{Path: s.BayesPath}, s.BayesMinimum)
+		store = bayes.BoltFile{Path: s.BayesPath}
 	case "redis":
-		opts.Bayes = bayes.New(bayes.NewRedis(s.RedisAddress, s.RedisPrefix), s.BayesMinimum)
+		store = bayes.NewRedis(s.RedisAddress, s.RedisPrefix)
+	}
+	switch {
+	case store != nil && s.BayesBuiltin:
+		opts.Bayes = bayes.New(bayes.Layered{Base: &defaultdb.Store{}, Top: store}, s.BayesMinimum)
+	case store != nil:
+		opts.Bayes = bayes.New(store, s.BayesMinimum)
 	}
 	return engine.New(opts)
 }

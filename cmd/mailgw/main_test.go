@@ -188,3 +188,29 @@ func TestScanAntivirus(t *testing.T) {
 		}
 	}
 }
+
+// TestScanBuiltinModel: on the embedded default, with nothing learnt
+// here, the built-in Bayes model (package defaultdb) scores a spam it was
+// not trained on; with BayesBuiltinModel=false the classifier is silent.
+func TestScanBuiltinModel(t *testing.T) {
+	for _, tt := range []struct {
+		args  []string
+		bayes bool
+	}{
+		{nil, true},
+		{[]string{"--set", "mailgw.antispam.BayesBuiltinModel=false"}, false},
+	} {
+		args := append(append([]string{"scan", "--json", "--set", "mailgw.antispam.BayesPath=" + t.TempDir() + "/none.db"}, tt.args...), "testdata/pills.eml")
+		code, stdout, stderr := runCmd(t, args...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var rep scanReport
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(strings.Join(rep.Groups[0].ASRules, ","), "BAYES_"); got != tt.bayes {
+			t.Errorf("%v: rules %v, want a BAYES rule %v", tt.args, rep.Groups[0].ASRules, tt.bayes)
+		}
+	}
+}
