@@ -52,7 +52,7 @@ const Builtin = "builtin"
 // Schema describes [mailgw.antispam].
 func Schema() []config.SectionSchema {
 	return []config.SectionSchema{{Name: Section,
-		Doc: "The anti-spam engine: rule scores, the thresholds of each SpamRateLimit, DNS, the Bayes store and the Pyzor server. Which checks run is set per group (SpamUseDNS, SpamCheck*, SpamHeaders*); the rules and their default scores are listed in docs/antispam.md.",
+		Doc: "The anti-spam engine: rule scores, the thresholds of each SpamRateLimit, DNS, the Bayes store, the Pyzor server and the sample files of the fuzzy and image checks. Which checks run is set per group (SpamUseDNS, SpamCheck*, SpamHeaders*); the rules and their default scores are listed in docs/antispam.md.",
 		Params: []config.Param{
 			{Name: "Thresholds", Kind: config.List, Comma: true,
 				Default: "minimum 7 12, standard 5 8, high 4 6, maximum 3 4.5",
@@ -73,6 +73,8 @@ func Schema() []config.SectionSchema {
 				Doc: "Spam and ham messages each that must have been learnt before the classifier scores."},
 			{Name: "PyzorServer", Kind: config.String,
 				Doc: "Pyzor server for the digest check, host:port (UDP), e.g. public.pyzor.org:24441. Only a digest of the body is sent. Empty: no digest check."},
+			{Name: "PyzorMinCount", Kind: config.Int, Default: "3", Min: 1, Max: 1000000,
+				Doc: "Spam reports of a digest (minus whitelist entries) from which the message counts as listed."},
 			{Name: "FuzzySamples", Kind: config.List, Default: Builtin,
 				Doc: "Sample files of the fuzzy check (FUZZY_SAMPLE), one a value: an absolute path, or `builtin` for the synthetic samples embedded in the program. `mailgw sample --add` appends to the last path. Format: docs/antispam.md. An empty value: no fuzzy check."},
 			{Name: "FuzzyThreshold", Kind: config.Int, Default: "40", Min: 1, Max: 100, Unit: "%",
@@ -81,8 +83,6 @@ func Schema() []config.SectionSchema {
 				Doc: "Known spam image files of the image check (IMAGE_SAMPLE), as FuzzySamples: absolute paths or `builtin`. Format: docs/antispam.md. An empty value: no image check."},
 			{Name: "ImageMaxDistance", Kind: config.Int, Default: "8", Min: 0, Max: 32,
 				Doc: "The most bits (of 64) in which the perceptual hash of an attached image may differ from a known one for IMAGE_SAMPLE."},
-			{Name: "PyzorMinCount", Kind: config.Int, Default: "3", Min: 1, Max: 1000000,
-				Doc: "Spam reports of a digest (minus whitelist entries) from which the message counts as listed."},
 		}}}
 }
 

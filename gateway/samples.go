@@ -31,43 +31,43 @@ type samples struct {
 // classifier: `mailgw sample --add` creates it, and the engine's builder
 // logs it.
 func (g *Gateway) loadSamples() config.ErrorList {
-	var errs config.ErrorList
+	var errs, e config.ErrorList
 	s := g.AntiSpam
+	var texts []*fuzzy.Collection
+	texts, errs = loadSampleFiles(g, s.FuzzySamples, "FuzzySamples", fuzzy.Default, fuzzy.Parse)
 	if len(s.FuzzySamples) > 0 {
-		g.samples.text = fuzzy.NewCollection()
+		g.samples.text = fuzzy.Merge(texts...)
 	}
-	for _, v := range s.FuzzySamples {
-		c := fuzzy.Default()
-		if v.Text != antispam.Builtin {
-			data, err := g.readSampleFile(v.Text)
-			if err == nil {
-				c, err = fuzzy.Parse(v.Text, data)
-			}
-			if err != nil {
-				errs.Add(v.Pos, "FuzzySamples: %v", err)
-				continue
-			}
-		}
-		g.samples.text = fuzzy.Merge(g.samples.text, c)
-	}
+	var images []*imagehash.List
+	images, e = loadSampleFiles(g, s.ImageSamples, "ImageSamples", imagehash.Default, imagehash.Parse)
 	if len(s.ImageSamples) > 0 {
-		g.samples.images = imagehash.NewList()
+		g.samples.images = imagehash.Merge(images...)
 	}
-	for _, v := range s.ImageSamples {
-		l := imagehash.Default()
-		if v.Text != antispam.Builtin {
-			data, err := g.readSampleFile(v.Text)
-			if err == nil {
-				l, err = imagehash.Parse(v.Text, data)
-			}
-			if err != nil {
-				errs.Add(v.Pos, "ImageSamples: %v", err)
-				continue
-			}
+	return append(errs, e...)
+}
+
+// loadSampleFiles parses the files of vals (Builtin: the embedded one);
+// key names the parameter in errors.
+func loadSampleFiles[T any](g *Gateway, vals []config.Value, key string, builtin func() T, parse func(string, []byte) (T, error)) ([]T, config.ErrorList) {
+	var out []T
+	var errs config.ErrorList
+	for _, v := range vals {
+		if v.Text == antispam.Builtin {
+			out = append(out, builtin())
+			continue
 		}
-		g.samples.images = imagehash.Merge(g.samples.images, l)
+		data, err := g.readSampleFile(v.Text)
+		var t T
+		if err == nil {
+			t, err = parse(v.Text, data)
+		}
+		if err != nil {
+			errs.Add(v.Pos, "%s: %v", key, err)
+			continue
+		}
+		out = append(out, t)
 	}
-	return errs
+	return out, errs
 }
 
 // readSampleFile reads a sample file; one that does not exist reads as

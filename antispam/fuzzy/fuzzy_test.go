@@ -108,3 +108,19 @@ func TestSignatureText(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMatch signs a text of about 150 words and compares it with
+// 1000 samples.
+func BenchmarkMatch(b *testing.B) {
+	sig, _ := fuzzy.Sign(spam)
+	samples := make([]fuzzy.Sample, 1000)
+	for i := range samples {
+		samples[i] = fuzzy.Sample{Name: "s", Sig: sig}
+		samples[i].Sig[i%fuzzy.Slots]++
+	}
+	c := fuzzy.NewCollection(samples...)
+	text := "Hello! " + spam
+	for b.Loop() {
+		c.Match(text)
+	}
+}

@@ -1,10 +1,9 @@
 package fuzzy
 
 import (
-	"embed"
-	"os"
+	_ "embed" // the default file
 
-	"github.com/mailgw/mailgw/antispam/internal/samplefile"
+	"github.com/mailgw/mailgw/internal/samplefile"
 )
 
 // maxLineLen bounds a line of a sample file; a signature line is about
@@ -81,22 +80,18 @@ func Parse(name string, data []byte) (*Collection, error) {
 	return c, nil
 }
 
-// CheckName reports whether name can be a sample name.
-func CheckName(name string) error { return samplefile.CheckName(name) }
-
 // Load reads sample files and merges them into one collection.
 func Load(paths ...string) (*Collection, error) {
 	c := &Collection{}
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
+	err := samplefile.Load(paths, func(p string, data []byte) error {
 		f, err := Parse(p, data)
-		if err != nil {
-			return nil, err
+		if err == nil {
+			c.samples = append(c.samples, f.samples...)
 		}
-		c.samples = append(c.samples, f.samples...)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -112,8 +107,10 @@ func Merge(cs ...*Collection) *Collection {
 	return out
 }
 
+// defaultText is the embedded file; a string, so that it cannot change.
+//
 //go:embed default/samples.txt
-var defaultFS embed.FS
+var defaultText string
 
 // DefaultFile names the embedded collection in errors.
 const DefaultFile = "default/samples.txt"
@@ -123,11 +120,7 @@ const DefaultFile = "default/samples.txt"
 // TestDefaultIsBuiltFromSources checks that the file matches them). It is
 // parsed on each call rather than kept in a package variable.
 func Default() *Collection {
-	data, err := defaultFS.ReadFile(DefaultFile)
-	if err != nil {
-		panic("fuzzy: embedded " + DefaultFile + ": " + err.Error())
-	}
-	c, err := Parse(DefaultFile, data)
+	c, err := Parse(DefaultFile, []byte(defaultText))
 	if err != nil {
 		panic("fuzzy: " + err.Error()) // caught by the tests
 	}

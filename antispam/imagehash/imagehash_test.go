@@ -167,3 +167,16 @@ func TestHashText(t *testing.T) {
 		t.Errorf("Distance: %d", d)
 	}
 }
+
+// BenchmarkOf hashes a 1200×800 JPEG.
+func BenchmarkOf(b *testing.B) {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, banner(1200, 800, 5), nil); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, _, err := imagehash.Of(buf.Bytes()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

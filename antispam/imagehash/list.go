@@ -1,12 +1,11 @@
 package imagehash
 
 import (
-	"embed"
+	_ "embed" // the default file
 	"fmt"
-	"os"
 	"strings"
 
-	"github.com/mailgw/mailgw/antispam/internal/samplefile"
+	"github.com/mailgw/mailgw/internal/samplefile"
 )
 
 // Scheme prefixes the hash in a list file, so that another kind of hash
@@ -87,22 +86,18 @@ func Parse(name string, data []byte) (*List, error) {
 	return l, nil
 }
 
-// CheckName reports whether name can be an entry name.
-func CheckName(name string) error { return samplefile.CheckName(name) }
-
 // Load reads list files and merges them into one list.
 func Load(paths ...string) (*List, error) {
 	l := &List{}
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
+	err := samplefile.Load(paths, func(p string, data []byte) error {
 		f, err := Parse(p, data)
-		if err != nil {
-			return nil, err
+		if err == nil {
+			l.entries = append(l.entries, f.entries...)
 		}
-		l.entries = append(l.entries, f.entries...)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return l, nil
 }
@@ -118,8 +113,10 @@ func Merge(ls ...*List) *List {
 	return out
 }
 
+// defaultText is the embedded file; a string, so that it cannot change.
+//
 //go:embed default/images.txt
-var defaultFS embed.FS
+var defaultText string
 
 // DefaultFile names the embedded list in errors.
 const DefaultFile = "default/images.txt"
@@ -129,11 +126,7 @@ const DefaultFile = "default/images.txt"
 // file against them). It is parsed on each call rather than kept in a
 // package variable.
 func Default() *List {
-	data, err := defaultFS.ReadFile(DefaultFile)
-	if err != nil {
-		panic("imagehash: embedded " + DefaultFile + ": " + err.Error())
-	}
-	l, err := Parse(DefaultFile, data)
+	l, err := Parse(DefaultFile, []byte(defaultText))
 	if err != nil {
 		panic("imagehash: " + err.Error()) // caught by the tests
 	}
