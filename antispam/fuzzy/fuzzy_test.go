@@ -124,3 +124,12 @@ func BenchmarkMatch(b *testing.B) {
 		c.Match(text)
 	}
 }
+
+// BenchmarkSign signs a text of about 150 words.
+func BenchmarkSign(b *testing.B) {
+	for b.Loop() {
+		if _, err := fuzzy.Sign(spam); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

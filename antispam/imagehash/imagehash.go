@@ -125,9 +125,8 @@ func Of(data []byte) (Hash, string, error) {
 	if err != nil {
 		return 0, c.name, fmt.Errorf("imagehash: %s: %w", c.name, err)
 	}
-	b := img.Bounds()
-	if b.Dx() < MinSide || b.Dy() < MinSide || int64(b.Dx())*int64(b.Dy()) > MaxPixels {
-		return 0, c.name, ErrTooSmall // the decoder disagrees with the header
+	if b := img.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
+		return 0, c.name, fmt.Errorf("imagehash: %s: decoded %dx%d, header %dx%d", c.name, b.Dx(), b.Dy(), cfg.Width, cfg.Height)
 	}
 	h, err := Image(img)
 	return h, c.name, err
