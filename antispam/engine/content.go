@@ -82,7 +82,7 @@ func (e *Engine) checkContent(ctx context.Context, v *verdict, in *input) {
 		e.checkFuzzy(v, sampleText(in.subject, c))
 	}
 	if e.opts.Images != nil {
-		e.checkImages(v, in.msg)
+		e.checkImages(ctx, v, in.msg)
 	}
 }
 
@@ -118,11 +118,12 @@ func (e *Engine) checkFuzzy(v *verdict, text string) {
 }
 
 // checkImages compares the images of a message with the known ones and
-// fires IMAGE_SAMPLE for the nearest within ImageMaxDistance.
-func (e *Engine) checkImages(v *verdict, msg *mimetree.Message) {
+// fires IMAGE_SAMPLE for the nearest within ImageMaxDistance. Decoding
+// large images takes time, so it stops when ctx ends (ScanTimeout).
+func (e *Engine) checkImages(ctx context.Context, v *verdict, msg *mimetree.Message) {
 	tried, best, bestName := 0, -1, ""
 	for _, o := range ImageParts(msg) {
-		if tried == maxImages {
+		if tried == maxImages || ctx.Err() != nil {
 			break
 		}
 		name, d, err := e.opts.Images.Match(o.Content)
