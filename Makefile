@@ -75,6 +75,10 @@ fuzz:
 	$(GO) test ./relay -run='^$$' -fuzz=FuzzCheckLineEnds -fuzztime=$(FUZZTIME)
 	for f in FuzzParseHTML FuzzTextLinks FuzzReceivedIP FuzzWords; do \
 		$(GO) test ./antispam/engine -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
+	$(GO) test ./antispam/fuzzy -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME)
+	$(GO) test ./internal/samplefile -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME)
+	for f in FuzzParseList FuzzOf; do \
+		$(GO) test ./antispam/imagehash -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
 	for f in FuzzParseNDB FuzzParseHDB FuzzParseCVD FuzzMatch FuzzParsePE; do \
 		$(GO) test ./av/sigdb -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
 

@@ -37,12 +37,23 @@ type Settings struct {
 	BayesBuiltin bool   // count the built-in model (package defaultdb) under the store's
 	PyzorServer  string // host:port; "" turns the digest check off
 	PyzorMinimum int    // spam reports from which the digest counts as listed
+	// FuzzySamples and ImageSamples are the sample files of the fuzzy
+	// and the image check: absolute paths, or Builtin for the embedded
+	// samples. The gateway loads them.
+	FuzzySamples     []config.Value
+	ImageSamples     []config.Value
+	FuzzyThreshold   float64 // similarity, 0-1, from which FUZZY_SAMPLE fires
+	ImageMaxDistance int     // Hamming distance, 0-64, up to which IMAGE_SAMPLE fires
 }
+
+// Builtin in FuzzySamples or ImageSamples stands for the samples embedded
+// in the program.
+const Builtin = "builtin"
 
 // Schema describes [mailgw.antispam].
 func Schema() []config.SectionSchema {
 	return []config.SectionSchema{{Name: Section,
-		Doc: "The anti-spam engine: rule scores, the thresholds of each SpamRateLimit, DNS, the Bayes store and the Pyzor server. Which checks run is set per group (SpamUseDNS, SpamCheck*, SpamHeaders*); the rules and their default scores are listed in docs/antispam.md.",
+		Doc: "The anti-spam engine: rule scores, the thresholds of each SpamRateLimit, DNS, the Bayes store, the Pyzor server and the sample files of the fuzzy and image checks. Which checks run is set per group (SpamUseDNS, SpamCheck*, SpamHeaders*); the rules and their default scores are listed in docs/antispam.md.",
 		Params: []config.Param{
 			{Name: "Thresholds", Kind: config.List, Comma: true,
 				Default: "minimum 7 12, standard 5 8, high 4 6, maximum 3 4.5",
@@ -67,6 +78,14 @@ func Schema() []config.SectionSchema {
 				Doc: "Pyzor server for the digest check, host:port (UDP), e.g. public.pyzor.org:24441. Only a digest of the body is sent. Empty: no digest check."},
 			{Name: "PyzorMinCount", Kind: config.Int, Default: "3", Min: 1, Max: 1000000,
 				Doc: "Spam reports of a digest (minus whitelist entries) from which the message counts as listed."},
+			{Name: "FuzzySamples", Kind: config.List, Default: Builtin,
+				Doc: "Sample files of the fuzzy check (FUZZY_SAMPLE), one a value: an absolute path, or `builtin` for the synthetic samples embedded in the program. `mailgw sample --add` appends to the last path. Format: docs/antispam.md. An empty value: no fuzzy check."},
+			{Name: "FuzzyThreshold", Kind: config.Int, Default: "40", Min: 1, Max: 100, Unit: "%",
+				Doc: "Estimated share of word shingles a message must have in common with a sample for FUZZY_SAMPLE."},
+			{Name: "ImageSamples", Kind: config.List, Default: Builtin,
+				Doc: "Known spam image files of the image check (IMAGE_SAMPLE), as FuzzySamples: absolute paths or `builtin`. Format: docs/antispam.md. An empty value: no image check."},
+			{Name: "ImageMaxDistance", Kind: config.Int, Default: "8", Min: 0, Max: 32,
+				Doc: "The most bits (of 64) in which the perceptual hash of an attached image may differ from a known one for IMAGE_SAMPLE."},
 		}}}
 }
 
@@ -85,7 +104,12 @@ func FromConfig(c *config.Config) (Settings, config.ErrorList) {
 		PyzorMinimum: int(c.Int(Section, "PyzorMinCount")),
 		Scores:       DefaultScores(),
 		Thresholds:   DefaultThresholds(),
+
+		FuzzyThreshold:   float64(c.Int(Section, "FuzzyThreshold")) / 100,
+		ImageMaxDistance: int(c.Int(Section, "ImageMaxDistance")),
 	}
+	s.FuzzySamples, errs = sampleFiles(c, "FuzzySamples", errs)
+	s.ImageSamples, errs = sampleFiles(c, "ImageSamples", errs)
 	for _, v := range c.List(Section, "Thresholds") {
 		if err := parseThreshold(v.Text, s.Thresholds); err != nil {
 			errs.Add(v.Pos, "Thresholds %q: %v", v.Text, err)
@@ -113,6 +137,24 @@ func FromConfig(c *config.Config) (Settings, config.ErrorList) {
 		errs.Add(lastPos(vals), "BayesPath must be an absolute path")
 	}
 	return s, errs
+}
+
+// sampleFiles reads FuzzySamples or ImageSamples: each value is Builtin
+// or an absolute path; empty values are dropped.
+func sampleFiles(c *config.Config, key string, errs config.ErrorList) ([]config.Value, config.ErrorList) {
+	var out []config.Value
+	for _, v := range c.List(Section, key) {
+		v.Text = strings.TrimSpace(v.Text)
+		switch {
+		case v.Text == "":
+			continue
+		case v.Text != Builtin && !filepath.IsAbs(v.Text):
+			errs.Add(v.Pos, "%s %q: want %s or an absolute path", key, v.Text, Builtin)
+			continue
+		}
+		out = append(out, v)
+	}
+	return out, errs
 }
 
 // DefaultScores is the score of every rule of the table.

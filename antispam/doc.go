@@ -15,7 +15,10 @@
 //   - formal signs of the header, the structure and the envelope
 //     (formal.go), each switchable per group with SpamHeaders*;
 //   - content: the text of plain and HTML parts and the Subject, scored by
-//     a Bayesian token classifier (package antispam/bayes);
+//     a Bayesian token classifier (package antispam/bayes) and compared
+//     with known spam samples by fuzzy signatures (package
+//     antispam/fuzzy); attached images compared with known spam images
+//     by perceptual hashes (package antispam/imagehash);
 //   - DNS checks (dnscheck.go) through a Resolver: forward-confirmed
 //     reverse DNS, DNSBL on the client and the Received relays, SPF and
 //     SURBL-style URI lists;

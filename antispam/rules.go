@@ -21,6 +21,8 @@ const (
 	MethodSPF     = "spf"
 	MethodSURBL   = "surbl"
 	MethodDigest  = "digest"
+	MethodFuzzy   = "fuzzy" // fuzzy comparison with sample messages (guide 4.3.2)
+	MethodImage   = "image" // analysis of attached images (guide 4.3.2)
 	// MethodTrusted: the group is a white list (SpamTrusted), so no check ran.
 	MethodTrusted = "trusted"
 )
@@ -72,6 +74,8 @@ const (
 	RuleBayes01        = "BAYES_01"
 	RuleBayesTempfail  = "BAYES_TEMPFAIL"
 	RuleSizeSkipped    = "CONTENT_SKIPPED_SIZE"
+	RuleFuzzySample    = "FUZZY_SAMPLE"
+	RuleImageSample    = "IMAGE_SAMPLE"
 
 	RuleRDNSNone      = "RDNS_NONE"
 	RuleRDNSMismatch  = "RDNS_NOT_CONFIRMED"
@@ -136,6 +140,8 @@ func DefaultRules() []RuleDef {
 		{RuleBayes01, -2.5, MethodContent, "Bayesian spam probability under 0.01"},
 		{RuleBayesTempfail, 0, MethodContent, "the Bayes store did not answer; content not scored"},
 		{RuleSizeSkipped, 0, MethodContent, "larger than SpamCheckSizeLimit; content not analysed"},
+		{RuleFuzzySample, 5, MethodFuzzy, "the text is a (modified) copy of a known spam sample: similarity at least FuzzyThreshold"},
+		{RuleImageSample, 4, MethodImage, "an attached image looks like a known spam image: at most ImageMaxDistance bits apart"},
 
 		{RuleRDNSNone, 1.0, MethodDNS, "the client IP has no reverse DNS name (SpamCheckHostInDNS)"},
 		{RuleRDNSMismatch, 0.8, MethodDNS, "the reverse name does not resolve back to the client IP (SpamCheckHostInDNS)"},

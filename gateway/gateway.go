@@ -62,6 +62,7 @@ type Gateway struct {
 	// disclaimers are the groups' own disclaimer templates, by file path,
 	// parsed and checked at load time.
 	disclaimers map[string]*notify.Template
+	samples     samples // of the fuzzy and the image check
 }
 
 var _ filter.VirusScanner = (*av.Engine)(nil)
@@ -122,6 +123,7 @@ func decode(c *config.Config) (*Gateway, error) {
 	g.Templates, e = notify.FromConfig(c)
 	errs = append(errs, e...)
 	errs = append(errs, g.loadDisclaimers()...)
+	errs = append(errs, g.loadSamples()...)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -161,8 +163,9 @@ func (g *Gateway) VirusScanner() (*av.Engine, error) {
 
 // SpamChecker builds the anti-spam engine of [mailgw.antispam], with the
 // DNSBlackList of [mailgw.access] and the DNS timeouts of
-// [mailgw.timeouts]. It contacts no server and opens no file: the Bayes
-// store is opened per lookup, Redis at first use.
+// [mailgw.timeouts] and the sample files read by Load. It contacts no
+// server and opens no file: the Bayes store is opened per lookup, Redis at
+// first use.
 func (g *Gateway) SpamChecker(log *slog.Logger) *engine.Engine {
 	s := g.AntiSpam
 	t := g.Service.Timeouts
@@ -185,6 +188,18 @@ func (g *Gateway) SpamChecker(log *slog.Logger) *engine.Engine {
 		opts.Bayes = bayes.New(bayes.Layered{Base: &defaultdb.Store{}, Top: store}, s.BayesMinimum)
 	case store != nil:
 		opts.Bayes = bayes.New(store, s.BayesMinimum)
+	}
+	if g.samples.text != nil {
+		opts.Fuzzy = g.samples.text
+	}
+	if g.samples.images != nil {
+		opts.Images = g.samples.images
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	for _, p := range g.samples.missing {
+		log.Warn("anti-spam: sample file does not exist; no samples from it", "file", p)
 	}
 	return engine.New(opts)
 }

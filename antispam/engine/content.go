@@ -2,10 +2,12 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/mailgw/mailgw/antispam"
+	"github.com/mailgw/mailgw/antispam/imagehash"
 	"github.com/mailgw/mailgw/mimetree"
 )
 
@@ -17,6 +19,10 @@ const (
 	maxLinks        = 200
 	minObfuscations = 3
 	minHiddenChars  = 20
+	// maxImages is the most images of one message that are decoded and
+	// compared: each may cost a decoded bitmap of up to
+	// imagehash.MaxPixels.
+	maxImages = 8
 )
 
 // content is the text of a message as the content checks see it.
@@ -71,6 +77,70 @@ func (e *Engine) checkContent(ctx context.Context, v *verdict, in *input) {
 	}
 	if e.opts.Digest != nil {
 		e.checkDigest(ctx, v, in)
+	}
+	if e.opts.Fuzzy != nil {
+		e.checkFuzzy(v, sampleText(in.subject, c))
+	}
+	if e.opts.Images != nil {
+		e.checkImages(ctx, v, in.msg)
+	}
+}
+
+// SampleText is the text of a message that the fuzzy check compares with
+// its samples: the decoded Subject and the visible text of plain and HTML
+// parts. mailgw sample signs the same text, so that a sample made from a
+// message matches that message.
+func SampleText(msg *mimetree.Message) string {
+	return sampleText(mimetree.DecodeWords(msg.Header.Get("Subject")), extractContent(msg))
+}
+
+func sampleText(subject string, c *content) string { return subject + "\n" + c.text }
+
+// ImageParts are the parts of a message that the image check looks at:
+// every leaf that is not text, whatever its declared type, as spam often
+// labels its images application/octet-stream. Which of them really are
+// images the image decoder tells from their bytes.
+func ImageParts(msg *mimetree.Message) []*mimetree.Object {
+	var out []*mimetree.Object
+	for _, o := range msg.Objects {
+		if o.Kind == mimetree.KindLeaf && len(o.Content) > 0 && !strings.HasPrefix(o.MediaType, "text/") {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (e *Engine) checkFuzzy(v *verdict, text string) {
+	name, sim := e.opts.Fuzzy.Match(text)
+	if name != "" && sim >= e.opts.Settings.FuzzyThreshold {
+		v.add(antispam.RuleFuzzySample, fmt.Sprintf("%s %.0f%%", short(name), sim*100))
+	}
+}
+
+// checkImages compares the images of a message with the known ones and
+// fires IMAGE_SAMPLE for the nearest within ImageMaxDistance. Decoding
+// large images takes time, so it stops when ctx ends (ScanTimeout).
+func (e *Engine) checkImages(ctx context.Context, v *verdict, msg *mimetree.Message) {
+	tried, best, bestName := 0, -1, ""
+	for _, o := range ImageParts(msg) {
+		if tried == maxImages || ctx.Err() != nil {
+			break
+		}
+		name, d, err := e.opts.Images.Match(o.Content)
+		if errors.Is(err, imagehash.ErrFormat) {
+			continue // not an image at all: no decoding cost
+		}
+		tried++
+		if err != nil {
+			e.log.Debug("anti-spam: image not compared", "part", o.Path, "error", err)
+			continue
+		}
+		if name != "" && d <= e.opts.Settings.ImageMaxDistance && (best < 0 || d < best) {
+			best, bestName = d, name
+		}
+	}
+	if best >= 0 {
+		v.add(antispam.RuleImageSample, fmt.Sprintf("%s distance %d", short(bestName), best))
 	}
 }
 

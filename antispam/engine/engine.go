@@ -37,6 +37,24 @@ type DigestChecker interface {
 	CheckMessage(ctx context.Context, msg *mimetree.Message) (spam, ham int64, err error)
 }
 
+// TextSamples finds the known spam sample nearest to a message text (the
+// Subject and the visible text, as SampleText returns them). name is ""
+// when there is no sample or the text is too short to compare; similarity
+// is from 0 (nothing in common) to 1 (the same text).
+type TextSamples interface {
+	Match(text string) (name string, similarity float64)
+}
+
+// ImageSamples finds the known spam image nearest to an image file and
+// its distance, from 0 (the same picture) up; name is "" when there are
+// no known images. An error means the file could not be compared: one
+// wrapping imagehash.ErrFormat that it is no image at all (which costs
+// nothing), any other that it is damaged or too large. Either way that
+// part is skipped, never the message failed.
+type ImageSamples interface {
+	Match(data []byte) (name string, distance int, err error)
+}
+
 // Options configure an Engine. Only Settings is required.
 type Options struct {
 	Settings antispam.Settings
@@ -48,6 +66,8 @@ type Options struct {
 	DNSTimeout time.Duration
 	Bayes      Classifier    // nil: no Bayesian scoring
 	Digest     DigestChecker // nil: no digest check
+	Fuzzy      TextSamples   // nil: no fuzzy check (FUZZY_SAMPLE)
+	Images     ImageSamples  // nil: no image check (IMAGE_SAMPLE)
 	Logger     *slog.Logger  // nil: slog.Default()
 }
 

@@ -12,6 +12,8 @@ import (
 	goldenfile "github.com/mailgw/mailgw/internal/golden"
 
 	"github.com/mailgw/mailgw/antispam/engine"
+	"github.com/mailgw/mailgw/antispam/fuzzy"
+	"github.com/mailgw/mailgw/antispam/imagehash"
 	"github.com/mailgw/mailgw/filter"
 	"github.com/mailgw/mailgw/mimetree"
 )
@@ -20,10 +22,12 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 
 // TestGolden checks the verdict on every testdata/*.eml against its
 // .golden file (status, score, method and rules with reasons), with the
-// Korean check on so that korean.eml shows it.
+// Korean check on so that korean.eml shows it and the embedded samples so
+// that sample-copy.eml (a changed copy of a sample, with a rescaled known
+// image) shows FUZZY_SAMPLE and IMAGE_SAMPLE.
 func TestGolden(t *testing.T) {
 	gw := load(t, "SpamHeadersMarkAllKorean=true")
-	e := engine.New(engine.Options{Settings: gw.AntiSpam, Logger: quiet()})
+	e := engine.New(engine.Options{Settings: gw.AntiSpam, Logger: quiet(), Fuzzy: fuzzy.Default(), Images: imagehash.Default()})
 	files, _ := filepath.Glob("testdata/*.eml")
 	if len(files) == 0 {
 		t.Fatal("no testdata")

@@ -3,6 +3,7 @@
 //
 //	mailgw scan [--config F] [--from A] [--rcpt A]... [--ip IP] [--helo H] [--json] [--output DIR] PATH...
 //	mailgw learn --spam|--ham [--config F] PATH...
+//	mailgw sample --add [--config F] [--fuzzy-file F] [--image-file F] PATH...
 //	mailgw check-config [FILE]
 //	mailgw quarantine [--config F] --archive-path=DIR ACTION
 //	mailgw tlv TEMPLATE...
@@ -43,6 +44,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runScan(args[1:], stdout, stderr)
 	case "learn":
 		return runLearn(args[1:], stdout, stderr)
+	case "sample":
+		return runSample(args[1:], stdout, stderr)
 	case "check-config", "-k", "--check-config":
 		return runCheckConfig(args[1:], stderr)
 	case "quarantine":
@@ -69,6 +72,7 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
   mailgw scan [--config F] [--from A] [--rcpt A]... [--ip IP] [--helo H] [--json] [--output DIR] PATH...
   mailgw learn --spam|--ham [--config F] PATH...   train the Bayesian classifier with message files
+  mailgw sample --add [--config F] [--fuzzy-file F] [--image-file F] PATH...   add messages (and their images) to the spam samples
   mailgw check-config [FILE]     check a configuration file (embedded default without FILE)
   mailgw quarantine [--config F] --archive-path=DIR ACTION   the quarantine/archive tool (as mailgw-maila)
   mailgw queue [--config F] [--queue-path DIR] list | flush | remove ID...   the relay's queue

@@ -1,0 +1,199 @@
+// Package fuzzy makes fuzzy text signatures of messages and finds the
+// known spam sample nearest to one. Its one job is the similarity
+// estimate; whether a similarity is high enough to count as spam is the
+// caller's threshold (FuzzyThreshold of [mailgw.antispam]).
+//
+// A signature is a MinHash of the word shingles of the normalized text:
+// the text is lower-cased, links and words with digits are dropped,
+// punctuation separates words, and every run of ShingleWords words is
+// hashed. For each of Slots hash functions the signature keeps the
+// smallest value over all shingles; the share of slots two signatures
+// have in common estimates the Jaccard similarity of their shingle sets
+// (Broder, "On the resemblance and containment of documents", 1997). A
+// copy of a spam with some words changed, sentences added or paragraphs
+// moved keeps most of its shingles, so it stays close to the original,
+// while an unrelated text shares almost none.
+package fuzzy
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Shape of a signature. Changing any of these changes every signature, so
+// they come with a new Scheme.
+const (
+	// Slots is the number of MinHash values: the standard error of the
+	// estimate is about sqrt(J(1-J)/Slots), under 0.05 for 128.
+	Slots = 128
+	// ShingleWords is the words of a shingle: three words keep the order
+	// of the text without letting one changed word break many shingles.
+	ShingleWords = 3
+	// MinShingles is the fewest distinct shingles a text must have for a
+	// signature: a shorter text says too little to be matched.
+	MinShingles = 8
+	// Scheme prefixes the text form of a signature.
+	Scheme = "mh1:"
+)
+
+// Bounds, so that a huge text costs no more than a long message.
+const (
+	maxWords   = 20000
+	minWordLen = 2  // single letters are mostly noise left by stripping
+	maxWordLen = 40 // longer runs are encoded data, not words
+)
+
+// FNV-1a (64 bit) hashes a shingle; its constants are those of the FNV
+// specification (draft-eastlake-fnv).
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// golden is the increment of SplitMix64 (Steele, Lea, Flood: "Fast
+// splittable pseudorandom number generators", 2014), which here derives
+// the Slots hash functions from one shingle hash.
+const golden = 0x9e3779b97f4a7c15
+
+// Signature is the MinHash of one text.
+type Signature [Slots]uint32
+
+// ErrTooShort is returned by Sign for a text with fewer than MinShingles
+// shingles.
+var ErrTooShort = errors.New("fuzzy: text too short for a signature")
+
+// Sign returns the signature of a text (the Subject and the visible text
+// of a message, as the anti-spam engine extracts them).
+func Sign(text string) (Signature, error) {
+	var sig Signature
+	for i := range sig {
+		sig[i] = ^uint32(0)
+	}
+	words := Words(text)
+	distinct := map[uint64]bool{}
+	for i := 0; i+ShingleWords <= len(words); i++ {
+		h := shingleHash(words[i : i+ShingleWords])
+		if distinct[h] {
+			continue
+		}
+		distinct[h] = true
+		for s := range sig {
+			if v := slotHash(h, s); v < sig[s] {
+				sig[s] = v
+			}
+		}
+	}
+	if len(distinct) < MinShingles {
+		return Signature{}, ErrTooShort
+	}
+	return sig, nil
+}
+
+// Similarity estimates the Jaccard similarity of the shingle sets of the
+// texts of a and b, from 0 (nothing in common) to 1 (the same shingles).
+func Similarity(a, b Signature) float64 {
+	same := 0
+	for i := range a {
+		if a[i] == b[i] {
+			same++
+		}
+	}
+	return float64(same) / Slots
+}
+
+// Words returns the normalized words of a text: lower-cased runs of
+// letters, without links and without words holding digits (order
+// numbers, prices and tracking ids change from copy to copy).
+func Words(text string) []string {
+	var out []string
+	for _, f := range strings.Fields(text) {
+		if len(out) >= maxWords {
+			break
+		}
+		if isLink(f) {
+			continue
+		}
+		for _, w := range strings.FieldsFunc(f, notLetter) {
+			n := utf8.RuneCountInString(w)
+			if n >= minWordLen && n <= maxWordLen && !hasDigit(w) {
+				out = append(out, strings.ToLower(w))
+			}
+		}
+	}
+	return out
+}
+
+// notLetter separates words. Digits stay inside a word so that hasDigit
+// can drop the whole word ("x7k2q" is an id, not "x", "k", "q").
+func notLetter(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
+
+func hasDigit(w string) bool { return strings.IndexFunc(w, unicode.IsDigit) >= 0 }
+
+// isLink reports a field that is a URL, a mail address or a bare host
+// name: the parts of spam that change most between copies.
+func isLink(f string) bool {
+	l := strings.ToLower(f)
+	if strings.Contains(l, "://") || strings.HasPrefix(l, "mailto:") || strings.Contains(l, "@") {
+		return true
+	}
+	t := strings.TrimFunc(l, notLetter)
+	i := strings.LastIndexByte(t, '.')
+	return i > 0 && i < len(t)-1 // a dot inside: example.com, but not "end."
+}
+
+func shingleHash(words []string) uint64 {
+	h := uint64(fnvOffset)
+	for i, w := range words {
+		if i > 0 {
+			h = (h ^ ' ') * fnvPrime
+		}
+		for j := 0; j < len(w); j++ {
+			h = (h ^ uint64(w[j])) * fnvPrime
+		}
+	}
+	return h
+}
+
+// slotHash is hash function s applied to a shingle hash: the output
+// function of SplitMix64 at state h + (s+1)*golden.
+func slotHash(h uint64, s int) uint32 {
+	z := h + uint64(s+1)*golden
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return uint32((z ^ (z >> 31)) >> 32)
+}
+
+// String is the text form of a signature: Scheme, then the Slots values as
+// big-endian hex.
+func (s Signature) String() string {
+	b := make([]byte, 4*Slots)
+	for i, v := range s {
+		binary.BigEndian.PutUint32(b[4*i:], v)
+	}
+	return Scheme + hex.EncodeToString(b)
+}
+
+// ParseSignature reads the text form of String.
+func ParseSignature(text string) (Signature, error) {
+	var s Signature
+	rest, ok := strings.CutPrefix(text, Scheme)
+	if !ok {
+		return s, fmt.Errorf("signature must start with %q", Scheme)
+	}
+	if len(rest) != 8*Slots {
+		return s, fmt.Errorf("signature must have %d hex digits after %s", 8*Slots, Scheme)
+	}
+	b, err := hex.DecodeString(rest)
+	if err != nil {
+		return s, errors.New("signature is not hexadecimal")
+	}
+	for i := range s {
+		s[i] = binary.BigEndian.Uint32(b[4*i:])
+	}
+	return s, nil
+}
