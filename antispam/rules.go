@@ -75,6 +75,7 @@ const (
 	RuleBayesTempfail  = "BAYES_TEMPFAIL"
 	RuleSizeSkipped    = "CONTENT_SKIPPED_SIZE"
 	RuleFuzzySample    = "FUZZY_SAMPLE"
+	RuleObscene        = "OBSCENE_TEXT"
 	RuleImageSample    = "IMAGE_SAMPLE"
 
 	RuleRDNSNone      = "RDNS_NONE"
@@ -153,6 +154,7 @@ func DefaultRules() []RuleDef {
 		{RuleSURBL, 5, MethodSURBL, "a domain or IP of a link is listed by URIBlackList zones; per 100 rating points (SpamCheckSURBL)"},
 		{RuleDNSTempfail, 0, MethodDNS, "a DNS check could not be done (timeout or server failure)"},
 		{RulePyzor, 5, MethodDigest, "the Pyzor server reports the digest as spam"},
+		{RuleObscene, 1, MethodContent, "the subject or text uses several obscene words (SpamMarkObscene)"},
 		{RulePyzorTempfail, 0, MethodDigest, "the Pyzor server did not answer"},
 	}
 }

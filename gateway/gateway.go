@@ -174,6 +174,7 @@ func (g *Gateway) SpamChecker(log *slog.Logger) *engine.Engine {
 		servers = []string{resolver.ServerAddress(s.Resolver)}
 	}
 	opts := engine.Options{Settings: s, DNSBL: g.Access.DNSBL, Logger: log, DNSTimeout: t.DNSResolveTimeout,
+		Obscene: defaultdb.ObsceneWords(),
 		Resolver: resolver.New(resolver.Options{Servers: servers, NetworkTimeout: t.DNSNetworkTimeout,
 			ResolveTimeout: t.DNSResolveTimeout, MaxTTL: t.DNSCacheMaximalTTL})}
 	var store bayes.Store

@@ -95,7 +95,7 @@ func checkParams() []config.Param {
 		"SpamHeadersMarkAllThai":               "Treat Thai text in headers as a spam sign.",
 		"SpamHeadersMarkAllJapanese":           "Treat Japanese text in headers as a spam sign.",
 		"SpamMarkProbable":                     "Report the probable-spam category (when false, probable spam is reported as not_detected).",
-		"SpamMarkObscene":                      "Report obscene content as its own rule in X-SpamTest-Info.",
+		"SpamMarkObscene":                      "Look for obscene words (a built-in list) and report them as the rule OBSCENE_TEXT in X-SpamTest-Info, adding its score.",
 		"SpamTrusted":                          "The group is a white list (guide 5.2.3): its mail gets the trusted status without any check, and its X-SpamTest headers say so.",
 	}
 	defOff := map[string]bool{"SpamHeadersMarkAllChinese": true, "SpamHeadersMarkAllKorean": true,

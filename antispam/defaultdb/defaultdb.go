@@ -1,6 +1,7 @@
 // Package defaultdb is the anti-spam database built into the program: a
 // Bayes model learnt from the messages under corpus/, which the project
-// wrote itself so that it may be redistributed with the code. It lets
+// wrote itself so that it may be redistributed with the code, and the
+// word list of the obscene-text rule. It lets
 // `mailgw scan` and the daemons classify out of the box; what a site
 // learns with `mailgw learn` is added on top of it (bayes.Layered).
 //
@@ -20,6 +21,7 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/mailgw/mailgw/antispam/bayes"
@@ -32,6 +34,21 @@ const ModelFile = "bayes.model.gz"
 
 //go:embed bayes.model.gz
 var model []byte
+
+//go:embed obscene.txt
+var obscene string
+
+// ObsceneWords is the built-in word list of the OBSCENE_TEXT rule
+// (obscene.txt): lower-case words, as the tokenizer splits text.
+func ObsceneWords() map[string]bool {
+	words := map[string]bool{}
+	for line := range strings.SplitSeq(obscene, "\n") {
+		if w := strings.TrimSpace(line); w != "" && !strings.HasPrefix(w, "#") {
+			words[w] = true
+		}
+	}
+	return words
+}
 
 // Store is the built-in model as a read-only bayes.Store. It decodes the
 // model at its first lookup, once; its zero value is ready to use.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/mailgw/mailgw/antispam/bayes"
@@ -54,6 +55,18 @@ func TestModelClassifies(t *testing.T) {
 		p, ok, err := c.Classify(context.Background(), engine.MessageTokens(mimetree.Parse([]byte(tt.msg), mimetree.Limits{})))
 		if err != nil || !ok || (p > 0.5) != tt.spam {
 			t.Errorf("%s: probability %.3f (ok %v, %v), want spam %v", tt.name, p, ok, err, tt.spam)
+		}
+	}
+}
+
+func TestObsceneWords(t *testing.T) {
+	w := defaultdb.ObsceneWords()
+	if len(w) < 40 || !w["fuck"] || !w["salope"] || w["#"] || w[""] {
+		t.Errorf("%d words; want the list of obscene.txt without comments", len(w))
+	}
+	for word := range w {
+		if word != strings.ToLower(word) || strings.ContainsAny(word, " \t") {
+			t.Errorf("%q is not one lower-case word", word)
 		}
 	}
 }

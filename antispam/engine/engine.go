@@ -22,6 +22,7 @@ import (
 const (
 	checkTrusted      = "SpamTrusted"
 	checkMarkProbable = "SpamMarkProbable"
+	checkMarkObscene  = "SpamMarkObscene"
 	checkUseDNS       = "SpamUseDNS"
 )
 
@@ -68,7 +69,10 @@ type Options struct {
 	Digest     DigestChecker // nil: no digest check
 	Fuzzy      TextSamples   // nil: no fuzzy check (FUZZY_SAMPLE)
 	Images     ImageSamples  // nil: no image check (IMAGE_SAMPLE)
-	Logger     *slog.Logger  // nil: slog.Default()
+	// Obscene are the lower-case words of the obscene-text check
+	// (OBSCENE_TEXT, switched by SpamMarkObscene); nil: no such check.
+	Obscene map[string]bool
+	Logger  *slog.Logger // nil: slog.Default()
 }
 
 // Engine is the anti-spam engine. It holds no per-message state and is
@@ -114,6 +118,9 @@ func (e *Engine) CheckSpam(ctx context.Context, env *filter.Envelope, msg *mimet
 		v.add(antispam.RuleSizeSkipped, "")
 	} else {
 		e.checkContent(ctx, v, in)
+		if p.Checks[checkMarkObscene] && e.opts.Obscene != nil {
+			e.checkObscene(v, in)
+		}
 	}
 	if p.Checks[checkUseDNS] && e.opts.Resolver != nil {
 		e.checkDNS(ctx, v, in, p)

@@ -52,11 +52,23 @@ const (
 )
 
 // words adds the lower-cased words of 2 to 24 letters or digits of s
-// (see isWordRune). It is the hot loop of the engine on large messages,
-// hence one pass over s with an ASCII fast path, and keys built in a
-// reused buffer: only a word not seen before allocates.
+// (see eachWord); only a word not seen before allocates.
 func (t *tokenSet) words(prefix, s string) {
-	for i := 0; i < len(s) && !t.full(); {
+	eachWord(s, func(w string) bool {
+		t.key = appendLower(append(t.key[:0], prefix...), w)
+		if !t.seen[string(t.key)] { // no allocation for the lookup
+			t.add(string(t.key))
+		}
+		return !t.full()
+	})
+}
+
+// eachWord calls f with each word of s — a run of 2 to 24 letters,
+// digits, dollar signs or apostrophes (isTokenByte) — until f returns
+// false. It is the hot loop of the engine on large messages, hence one
+// pass over s with an ASCII fast path.
+func eachWord(s string, f func(w string) bool) {
+	for i := 0; i < len(s); {
 		start, n := i, 0 // the word's first byte and its length in runes
 		for i < len(s) {
 			if c := s[i]; c < utf8.RuneSelf {
@@ -76,29 +88,26 @@ func (t *tokenSet) words(prefix, s string) {
 			_, size := utf8.DecodeRuneInString(s[i:])
 			i += size
 		case n >= minWordLen && n <= maxWordLen:
-			t.addWord(prefix, s[start:i])
+			if !f(s[start:i]) {
+				return
+			}
 		}
 	}
 }
 
-// addWord adds prefix and the lower-cased w.
-func (t *tokenSet) addWord(prefix, w string) {
-	t.key = append(t.key[:0], prefix...)
+// appendLower appends w lower-cased to b.
+func appendLower(b []byte, w string) []byte {
 	for i := 0; i < len(w); i++ {
-		if c := w[i]; c >= utf8.RuneSelf {
-			t.key = append(t.key[:len(prefix)], strings.ToLower(w)...)
-			break
-		} else if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-			t.key = append(t.key, c)
-		} else {
-			t.key = append(t.key, c)
+		c := w[i]
+		if c >= utf8.RuneSelf {
+			return append(b[:len(b)-i], strings.ToLower(w)...)
 		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
 	}
-	if t.seen[string(t.key)] { // no allocation for the lookup
-		return
-	}
-	t.add(string(t.key))
+	return b
 }
 
 // isTokenByte: ASCII letters, digits, the dollar sign and the apostrophe
