@@ -43,9 +43,12 @@ const (
 
 // Bounds, so that a huge text costs no more than a long message.
 const (
-	maxWords   = 20000
-	minWordLen = 2  // single letters are mostly noise left by stripping
-	maxWordLen = 40 // longer runs are encoded data, not words
+	maxWords = 20000
+	// maxTextBytes is how much of a text is read: a spam's text is
+	// short, and a large message must not cost its size in signing.
+	maxTextBytes = 32 << 10
+	minWordLen   = 2  // single letters are mostly noise left by stripping
+	maxWordLen   = 40 // longer runs are encoded data, not words
 )
 
 // FNV-1a (64 bit) hashes a shingle; its constants are those of the FNV
@@ -108,40 +111,95 @@ func Similarity(a, b Signature) float64 {
 
 // Words returns the normalized words of a text: lower-cased runs of
 // letters, without links and without words holding digits (order
-// numbers, prices and tracking ids change from copy to copy).
+// numbers, prices and tracking ids change from copy to copy). It runs on
+// every message's whole text, hence the hand-written scan over the
+// whitespace-separated fields instead of strings.Fields and FieldsFunc.
 func Words(text string) []string {
+	if len(text) > maxTextBytes {
+		text = text[:maxTextBytes]
+	}
 	var out []string
-	for _, f := range strings.Fields(text) {
-		if len(out) >= maxWords {
-			break
+	for i := 0; i < len(text) && len(out) < maxWords; {
+		for i < len(text) && (text[i] < utf8.RuneSelf && asciiSpace(text[i]) || text[i] >= utf8.RuneSelf && isSpace(text, i)) {
+			i += runeLen(text, i)
 		}
-		if isLink(f) {
-			continue
+		start := i
+		for i < len(text) && (text[i] < utf8.RuneSelf && !asciiSpace(text[i]) || text[i] >= utf8.RuneSelf && !isSpace(text, i)) {
+			i += runeLen(text, i)
 		}
-		for _, w := range strings.FieldsFunc(f, notLetter) {
-			n := utf8.RuneCountInString(w)
-			if n >= minWordLen && n <= maxWordLen && !hasDigit(w) {
-				out = append(out, strings.ToLower(w))
-			}
+		if f := text[start:i]; f != "" && !isLink(f) {
+			out = fieldWords(out, f)
 		}
 	}
 	return out
 }
 
-// notLetter separates words. Digits stay inside a word so that hasDigit
-// can drop the whole word ("x7k2q" is an id, not "x", "k", "q").
-func notLetter(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
+// fieldWords appends the words of one field that is not a link.
+func fieldWords(out []string, f string) []string {
+	for i := 0; i < len(f); {
+		start, n, digit := i, 0, false
+		for i < len(f) {
+			r, size := rune(f[i]), 1
+			if r >= utf8.RuneSelf {
+				r, size = utf8.DecodeRuneInString(f[i:])
+			}
+			if notLetter(r) {
+				break
+			}
+			digit = digit || unicode.IsDigit(r)
+			n++
+			i += size
+		}
+		if n == 0 {
+			i += runeLen(f, i)
+			continue
+		}
+		if n >= minWordLen && n <= maxWordLen && !digit {
+			out = append(out, strings.ToLower(f[start:i]))
+		}
+	}
+	return out
+}
 
-func hasDigit(w string) bool { return strings.IndexFunc(w, unicode.IsDigit) >= 0 }
+// isSpace is unicode.IsSpace of the rune at text[i], as strings.Fields
+// splits; runeLen is that rune's length.
+func isSpace(text string, i int) bool {
+	if c := text[i]; c < utf8.RuneSelf {
+		return asciiSpace(c)
+	}
+	r, _ := utf8.DecodeRuneInString(text[i:])
+	return unicode.IsSpace(r)
+}
+
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+func runeLen(text string, i int) int {
+	if text[i] < utf8.RuneSelf {
+		return 1
+	}
+	_, size := utf8.DecodeRuneInString(text[i:])
+	return size
+}
+
+// notLetter separates words. Digits stay inside a word so that the
+// whole word can be dropped ("x7k2q" is an id, not "x", "k", "q").
+func notLetter(r rune) bool {
+	if r < utf8.RuneSelf {
+		return !('a' <= r|0x20 && r|0x20 <= 'z' || '0' <= r && r <= '9')
+	}
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+}
 
 // isLink reports a field that is a URL, a mail address or a bare host
 // name: the parts of spam that change most between copies.
 func isLink(f string) bool {
-	l := strings.ToLower(f)
-	if strings.Contains(l, "://") || strings.HasPrefix(l, "mailto:") || strings.Contains(l, "@") {
+	if strings.Contains(f, "://") || strings.IndexByte(f, '@') >= 0 ||
+		len(f) >= len("mailto:") && strings.EqualFold(f[:len("mailto:")], "mailto:") {
 		return true
 	}
-	t := strings.TrimFunc(l, notLetter)
+	t := strings.TrimFunc(f, notLetter)
 	i := strings.LastIndexByte(t, '.')
 	return i > 0 && i < len(t)-1 // a dot inside: example.com, but not "end."
 }
