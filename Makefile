@@ -74,6 +74,8 @@ fuzz:
 	$(GO) test ./relay -run='^$$' -fuzz=FuzzCheckLineEnds -fuzztime=$(FUZZTIME)
 	for f in FuzzParseHTML FuzzTextLinks FuzzReceivedIP; do \
 		$(GO) test ./antispam/engine -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
+	for f in FuzzDigest FuzzParseReply; do \
+		$(GO) test ./antispam/pyzor -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
 	for f in FuzzParseNDB FuzzParseHDB FuzzParseCVD FuzzMatch FuzzParsePE; do \
 		$(GO) test ./av/sigdb -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
 
