@@ -2,9 +2,11 @@ package antispam
 
 import (
 	"fmt"
+	"net"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mailgw/mailgw/access"
 	"github.com/mailgw/mailgw/config"
@@ -33,9 +35,10 @@ type Settings struct {
 	BayesPath    string
 	RedisAddress string
 	RedisPrefix  string
-	BayesMinimum int    // trained messages of each class before Bayes scores
-	PyzorServer  string // host:port; "" turns the digest check off
-	PyzorMinimum int    // spam reports from which the digest counts as listed
+	BayesMinimum int           // trained messages of each class before Bayes scores
+	PyzorServer  string        // host:port; "" turns the digest check off
+	PyzorMinimum int           // spam reports from which the digest counts as listed
+	PyzorTimeout time.Duration // one check, over all its attempts
 }
 
 // Schema describes [mailgw.antispam].
@@ -61,9 +64,11 @@ func Schema() []config.SectionSchema {
 			{Name: "BayesMinLearned", Kind: config.Int, Default: "20", Min: 1, Max: 1000000,
 				Doc: "Spam and ham messages each that must have been learnt before the classifier scores."},
 			{Name: "PyzorServer", Kind: config.String,
-				Doc: "Pyzor server for the digest check, host:port (UDP), e.g. public.pyzor.org:24441. Only a digest of the body is sent. Empty: no digest check."},
+				Doc: "Pyzor server for the digest check of groups with SpamCheckPyzor and SpamUseDNS, `host:port` (UDP), e.g. public.pyzor.org:24441. Only the digest of the body is sent, computed as pyzor 1.0.0 computes it, as the anonymous user. A listed digest fires PYZOR_LISTED; a server that does not answer within PyzorTimeout, or answers with an error, fires PYZOR_TEMPFAIL (default score 0; logged) and the message is scored without it. Empty: no digest check."},
 			{Name: "PyzorMinCount", Kind: config.Int, Default: "3", Min: 1, Max: 1000000,
 				Doc: "Spam reports of a digest (minus whitelist entries) from which the message counts as listed."},
+			{Name: "PyzorTimeout", Kind: config.Int, Unit: "seconds", Default: "5", Min: 1, Max: 60,
+				Doc: "Longest wait for the Pyzor server's answer about one message; the request is sent up to three times within it, as UDP may lose it. It runs beside the DNS checks, so the two timeouts do not add up. (Default: the pyzor client's.)"},
 		}}}
 }
 
@@ -79,6 +84,7 @@ func FromConfig(c *config.Config) (Settings, config.ErrorList) {
 		BayesMinimum: int(c.Int(Section, "BayesMinLearned")),
 		PyzorServer:  strings.TrimSpace(c.String(Section, "PyzorServer")),
 		PyzorMinimum: int(c.Int(Section, "PyzorMinCount")),
+		PyzorTimeout: time.Duration(c.Int(Section, "PyzorTimeout")) * time.Second,
 		Scores:       DefaultScores(),
 		Thresholds:   DefaultThresholds(),
 	}
@@ -103,6 +109,12 @@ func FromConfig(c *config.Config) (Settings, config.ErrorList) {
 		}
 		d.Pos = v.Pos
 		s.URIBL = append(s.URIBL, d)
+	}
+	if s.PyzorServer != "" {
+		if _, port, err := net.SplitHostPort(s.PyzorServer); err != nil || port == "" {
+			vals, _ := c.Lookup(Section, "PyzorServer")
+			errs.Add(lastPos(vals), "PyzorServer %q: want host:port, e.g. public.pyzor.org:24441", s.PyzorServer)
+		}
 	}
 	if s.BayesStore == "bbolt" && !filepath.IsAbs(s.BayesPath) {
 		vals, _ := c.Lookup(Section, "BayesPath")

@@ -16,6 +16,7 @@ import (
 	"github.com/mailgw/mailgw/antispam"
 	"github.com/mailgw/mailgw/antispam/bayes"
 	"github.com/mailgw/mailgw/antispam/engine"
+	"github.com/mailgw/mailgw/antispam/pyzor"
 	"github.com/mailgw/mailgw/antispam/resolver"
 	"github.com/mailgw/mailgw/av"
 	"github.com/mailgw/mailgw/config"
@@ -156,10 +157,14 @@ func (g *Gateway) VirusScanner() (*av.Engine, error) {
 	return av.Build(g.AV, g.Service.Limits.AntiviralSessions, g.Service.Timeouts.ScanTimeout)
 }
 
+// The Pyzor client is the engine's digest service.
+var _ engine.DigestChecker = (*pyzor.Client)(nil)
+
 // SpamChecker builds the anti-spam engine of [mailgw.antispam], with the
-// DNSBlackList of [mailgw.access] and the DNS timeouts of
-// [mailgw.timeouts]. It contacts no server and opens no file: the Bayes
-// store is opened per lookup, Redis at first use.
+// DNSBlackList of [mailgw.access], the DNS timeouts of [mailgw.timeouts]
+// and the Pyzor client of PyzorServer. It contacts no server and opens no
+// file: the Bayes store is opened per lookup, Redis at first use, and the
+// Pyzor server is asked per message.
 func (g *Gateway) SpamChecker(log *slog.Logger) *engine.Engine {
 	s := g.AntiSpam
 	t := g.Service.Timeouts
@@ -170,6 +175,9 @@ func (g *Gateway) SpamChecker(log *slog.Logger) *engine.Engine {
 	opts := engine.Options{Settings: s, DNSBL: g.Access.DNSBL, Logger: log, DNSTimeout: t.DNSResolveTimeout,
 		Resolver: resolver.New(resolver.Options{Servers: servers, NetworkTimeout: t.DNSNetworkTimeout,
 			ResolveTimeout: t.DNSResolveTimeout, MaxTTL: t.DNSCacheMaximalTTL})}
+	if s.PyzorServer != "" {
+		opts.Digest = pyzor.New(pyzor.Options{Server: s.PyzorServer, Timeout: s.PyzorTimeout})
+	}
 	switch s.BayesStore {
 	case "bbolt":
 		opts.Bayes = bayes.New(bayes.BoltFile{Path: s.BayesPath}, s.BayesMinimum)

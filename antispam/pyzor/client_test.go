@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mailgw/mailgw/antispam/internal/pyzortest"
+	"github.com/mailgw/mailgw/internal/pyzortest"
 )
 
 // TestRequestMatchesPyzor compares a request with one /usr/bin/pyzor sent

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mailgw/mailgw/antispam/internal/pyzortest"
 	"github.com/mailgw/mailgw/internal/golden"
 	"github.com/mailgw/mailgw/internal/peer"
+	"github.com/mailgw/mailgw/internal/pyzortest"
 	"github.com/mailgw/mailgw/mimetree"
 )
 

@@ -24,7 +24,11 @@ const hint = "install Debian's pyzor and python3-gdbm"
 type Server struct {
 	Addr string // 127.0.0.1:port, UDP
 	home string // client home of /usr/bin/pyzor: its servers file names Addr
+	proc *peer.Process
 }
+
+// Stop ends pyzord before the test does, to simulate an outage.
+func (s *Server) Stop() { s.proc.Stop() }
 
 // Start runs pyzord until the test ends. Its access file lets the
 // anonymous user do everything, whitelisting included (the default ACL
@@ -47,7 +51,7 @@ func Start(t testing.TB, users ...[2]string) *Server {
 	port := freeUDPPort(t)
 	p := peer.Start(t, bin, "--homedir", dir, "-a", "127.0.0.1", "-p", port,
 		"-e", "gdbm", "--dsn", filepath.Join(dir, "digests.db"))
-	s := &Server{Addr: net.JoinHostPort("127.0.0.1", port), home: filepath.Join(dir, "client")}
+	s := &Server{Addr: net.JoinHostPort("127.0.0.1", port), home: filepath.Join(dir, "client"), proc: p}
 	write(t, filepath.Join(s.home, "servers"), s.Addr+"\n")
 	p.WaitReady(t, "pyzord", 20*time.Second, func() error { return Ping(s.Addr) }, p.Output)
 	return s
