@@ -2,12 +2,14 @@ package gateway
 
 import (
 	"context"
+	"net"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mailgw/mailgw/config"
+	"github.com/mailgw/mailgw/decision"
 	"github.com/mailgw/mailgw/filter"
 	"github.com/mailgw/mailgw/internal/fake"
 	"github.com/mailgw/mailgw/internal/pyzortest"
@@ -107,5 +109,35 @@ func TestPyzorServerSyntax(t *testing.T) {
 		if (err == nil) != c.ok || err != nil && !strings.Contains(err.Error(), "PyzorServer") {
 			t.Errorf("PyzorServer=%s: %v", c.value, err)
 		}
+	}
+}
+
+// TestPyzorSilentServer: a Pyzor server that never answers costs the
+// message PyzorTimeout, then the message is scored without the digest
+// (PYZOR_TEMPFAIL) and delivered, never lost or held.
+func TestPyzorSilentServer(t *testing.T) {
+	silent, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	gw := loadGuide(t, "[mailgw.antispam]\nPyzorServer="+silent.LocalAddr().String()+"\nPyzorTimeout=1\nBayesStore=none\n[mailgw.policy]\n")
+	f := gw.Filter(filter.Options{Spam: gw.SpamChecker(quiet()), Virus: fake.Virus{}, Version: "test", Logger: quiet()})
+	env := &filter.Envelope{From: "alice@example.org", Rcpts: []string{"bob@example.com"}, ClientIP: netip.MustParseAddr("10.1.2.3")}
+	start := time.Now()
+	res := f.Process(context.Background(), env, mkMsg("hello", "", "Nothing special in this message body at all."))
+	took := time.Since(start)
+	if took < 900*time.Millisecond || took > 2500*time.Millisecond {
+		t.Errorf("took %v, want about PyzorTimeout=1s", took)
+	}
+	if len(res.Decisions) != 1 || res.Decisions[0].Disposition != decision.Deliver {
+		t.Fatalf("decisions %+v", res.Decisions)
+	}
+	out, err := res.Decisions[0].Apply(res.Message)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "PYZOR_TEMPFAIL") {
+		t.Errorf("no PYZOR_TEMPFAIL:\n%s", out)
 	}
 }
