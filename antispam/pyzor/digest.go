@@ -3,7 +3,6 @@ package pyzor
 import (
 	"crypto/sha1"
 	"encoding/hex"
-	"errors"
 	"regexp"
 	"strings"
 	"unicode"
@@ -121,22 +120,23 @@ func splitLines(s string) []string {
 
 // payloads is the text pyzor digests, one string per leaf in the order of
 // Python's Message.walk: text parts decoded (HTML reduced to its text),
-// other parts as they stand in the message.
+// other parts as they stand in the message. mimetree gives the tree; the
+// type of each leaf is read as Python reads it.
 func payloads(msg *mimetree.Message, depth int) []string {
 	var out []string
 	for _, o := range msg.Objects {
 		if o.Kind != mimetree.KindLeaf {
 			continue
 		}
-		mainType, subType, _ := strings.Cut(o.MediaType, "/")
+		ctype := contentType(o)
+		mainType, subType, _ := strings.Cut(ctype, "/")
 		switch {
-		case nestedMessage(o) && depth < maxReparse:
-			// Python parses the body of every message/* part, and of a
-			// part of multipart/digest without a type, as a message of
-			// its own, where mimetree only opens message/rfc822 and
-			// message/global.
+		case mainType == "message" && ctype != "message/delivery-status" && depth < maxReparse:
+			// Python parses the body of every message/* part as a message
+			// of its own, where mimetree only opens message/rfc822 and
+			// message/global (and not past its depth limit).
 			out = append(out, payloads(mimetree.Parse(o.RawBody(), mimetree.Limits{}), depth+1)...)
-		case o.MediaType == "message/delivery-status":
+		case ctype == "message/delivery-status":
 			// Python reads its blocks as header fields: no payload.
 		case mainType == "text":
 			text := decodeText(o.Charset, transferDecode(o))
@@ -153,21 +153,44 @@ func payloads(msg *mimetree.Message, depth int) []string {
 	return out
 }
 
-// nestedMessage reports a leaf that Python parses as a nested message.
-func nestedMessage(o *mimetree.Object) bool {
-	if o.Err != nil && errors.Is(o.Err, mimetree.ErrMalformedHeader) {
-		return false
+// field is the first header field name of o as Python's email package
+// (compat32 policy) gives it: the text after the colon with leading
+// blanks and the final line end removed, folding kept.
+func field(o *mimetree.Object, name string) (string, bool) {
+	raw, err := o.Header.Raw(name)
+	if err != nil || raw == nil {
+		return "", false
 	}
-	if o.Parent != nil && o.Parent.MediaType == "multipart/digest" && o.Header.Get("Content-Type") == "" {
-		return true
+	_, value, _ := strings.Cut(string(raw), ":")
+	return strings.TrimRight(strings.TrimLeft(value, " \t"), "\r\n"), true
+}
+
+// contentType is Python's Message.get_content_type: the type before any
+// ";", lower case; text/plain when it is not one "/"-separated pair; the
+// default type (message/rfc822 in multipart/digest) when the field is
+// missing.
+func contentType(o *mimetree.Object) string {
+	v, ok := field(o, "Content-Type")
+	if !ok {
+		if o.Parent != nil && o.Parent.MediaType == "multipart/digest" {
+			return "message/rfc822"
+		}
+		return "text/plain"
 	}
-	return strings.HasPrefix(o.MediaType, "message/") && o.MediaType != "message/delivery-status"
+	v, _, _ = strings.Cut(v, ";")
+	v = strings.ToLower(strings.TrimFunc(v, isPySpace))
+	if strings.Count(v, "/") != 1 {
+		return "text/plain"
+	}
+	return v
 }
 
 // transferDecode undoes the transfer encoding of a text part as Python
-// does.
+// does: only a field that reads exactly "base64" or "quoted-printable"
+// (any case) counts.
 func transferDecode(o *mimetree.Object) []byte {
-	switch strings.ToLower(o.Header.Get("Content-Transfer-Encoding")) {
+	cte, _ := field(o, "Content-Transfer-Encoding")
+	switch strings.ToLower(cte) {
 	case "base64":
 		return decodeBase64(o.RawBody())
 	case "quoted-printable":

@@ -6,14 +6,16 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	xhtml "golang.org/x/net/html"
 )
 
-// tailCharRef is the condition under which Python's HTMLParser holds back
-// the text after the last tag, waiting for the end of a character
-// reference: an "&" among the last 34 characters that no blank or ";"
-// follows. pyzor never calls close(), so that text is lost.
+// tailWindow is how far Python's HTMLParser looks back from the end of
+// its input for an "&": when one that no blank or ";" follows lies among
+// the last 34 characters, it holds the text after the last tag back,
+// waiting for the rest of a character reference. pyzor never calls
+// close(), so that text is lost.
 const tailWindow = 34
 
 var tailEnd = regexp.MustCompile(`[` + pySpace + `;]`)
@@ -53,25 +55,37 @@ func htmlText(doc string) string {
 }
 
 // appendRuns adds the text runs Python finds in one text token: it is cut
-// at every "<" that opens no tag, that "<" being a run of its own, except
-// at the very end of the document, where Python waits for more input.
+// at every "<" that opens no tag, that "<" being a run of its own. A "<"
+// that x/net/html left in the text although it starts a construct for
+// Python (a letter, "/", "!" or "?" follows), or a "<" ending the
+// document, is one Python waits to complete: it and all after it are lost.
 func appendRuns(runs []string, raw string, atEnd bool) []string {
 	for {
 		before, after, found := strings.Cut(raw, "<")
-		last := !found && atEnd
-		if last && heldBack(before) {
+		if !found && atEnd && heldBack(before) {
 			return runs
 		}
 		runs = appendRun(runs, unescape(before))
 		if !found {
 			return runs
 		}
-		if after == "" && atEnd {
+		if after == "" && atEnd || opensConstruct(after) {
 			return runs
 		}
 		runs = append(runs, "<")
 		raw = after
 	}
+}
+
+// opensConstruct reports whether Python's HTMLParser reads "<" followed
+// by rest as the start of a tag, end tag, comment, declaration or
+// processing instruction.
+func opensConstruct(rest string) bool {
+	if rest == "" {
+		return false
+	}
+	c := rest[0]
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '/' || c == '!' || c == '?'
 }
 
 func appendRun(runs []string, s string) []string {
@@ -82,8 +96,13 @@ func appendRun(runs []string, s string) []string {
 }
 
 // heldBack reports whether Python keeps the final text run s unparsed.
+// The window counts characters, not bytes.
 func heldBack(s string) bool {
-	from := max(0, len(s)-tailWindow)
+	from := len(s)
+	for n := 0; n < tailWindow && from > 0; n++ {
+		_, size := utf8.DecodeLastRuneInString(s[:from])
+		from -= size
+	}
 	amp := strings.LastIndexByte(s[from:], '&')
 	return amp >= 0 && !tailEnd.MatchString(s[from+amp:])
 }
