@@ -64,7 +64,7 @@ func Schema() []config.SectionSchema {
 			{Name: "BayesMinLearned", Kind: config.Int, Default: "20", Min: 1, Max: 1000000,
 				Doc: "Spam and ham messages each that must have been learnt before the classifier scores."},
 			{Name: "PyzorServer", Kind: config.String,
-				Doc: "Pyzor server for the digest check of groups with SpamCheckPyzor and SpamUseDNS, `host:port` (UDP), e.g. public.pyzor.org:24441. Only the digest of the body is sent, computed as pyzor 1.0.0 computes it, as the anonymous user. A listed digest fires PYZOR_LISTED; a server that does not answer within PyzorTimeout, or answers with an error, fires PYZOR_TEMPFAIL (default score 0; logged) and the message is scored without it. Empty: no digest check."},
+				Doc: "Pyzor server for the digest check of groups with SpamCheckPyzor and SpamUseDNS, `host:port` (UDP), e.g. public.pyzor.org:24441; a name is resolved like the DNS checks' queries (Resolver, [mailgw.timeouts] DNS*). Only the digest of the body is sent, computed as pyzor 1.0.0 computes it, as the anonymous user. A listed digest fires PYZOR_LISTED; a server that does not answer within PyzorTimeout, or answers with an error, fires PYZOR_TEMPFAIL (default score 0; logged) and the message is scored without it. Empty: no digest check."},
 			{Name: "PyzorMinCount", Kind: config.Int, Default: "3", Min: 1, Max: 1000000,
 				Doc: "Spam reports of a digest (minus whitelist entries) from which the message counts as listed."},
 			{Name: "PyzorTimeout", Kind: config.Int, Unit: "seconds", Default: "5", Min: 1, Max: 60,

@@ -157,8 +157,12 @@ func (g *Gateway) VirusScanner() (*av.Engine, error) {
 	return av.Build(g.AV, g.Service.Limits.AntiviralSessions, g.Service.Timeouts.ScanTimeout)
 }
 
-// The Pyzor client is the engine's digest service.
-var _ engine.DigestChecker = (*pyzor.Client)(nil)
+// The Pyzor client is the engine's digest service, and finds its server
+// through the engine's resolver.
+var (
+	_ engine.DigestChecker = (*pyzor.Client)(nil)
+	_ pyzor.Resolver       = (*resolver.Resolver)(nil)
+)
 
 // SpamChecker builds the anti-spam engine of [mailgw.antispam], with the
 // DNSBlackList of [mailgw.access], the DNS timeouts of [mailgw.timeouts]
@@ -172,11 +176,11 @@ func (g *Gateway) SpamChecker(log *slog.Logger) *engine.Engine {
 	if s.Resolver != "" {
 		servers = []string{resolver.ServerAddress(s.Resolver)}
 	}
-	opts := engine.Options{Settings: s, DNSBL: g.Access.DNSBL, Logger: log, DNSTimeout: t.DNSResolveTimeout,
-		Resolver: resolver.New(resolver.Options{Servers: servers, NetworkTimeout: t.DNSNetworkTimeout,
-			ResolveTimeout: t.DNSResolveTimeout, MaxTTL: t.DNSCacheMaximalTTL})}
+	res := resolver.New(resolver.Options{Servers: servers, NetworkTimeout: t.DNSNetworkTimeout,
+		ResolveTimeout: t.DNSResolveTimeout, MaxTTL: t.DNSCacheMaximalTTL})
+	opts := engine.Options{Settings: s, DNSBL: g.Access.DNSBL, Logger: log, DNSTimeout: t.DNSResolveTimeout, Resolver: res}
 	if s.PyzorServer != "" {
-		opts.Digest = pyzor.New(pyzor.Options{Server: s.PyzorServer, Timeout: s.PyzorTimeout})
+		opts.Digest = pyzor.New(pyzor.Options{Server: s.PyzorServer, Timeout: s.PyzorTimeout, Resolver: res})
 	}
 	switch s.BayesStore {
 	case "bbolt":

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"time"
 
 	"github.com/mailgw/mailgw/mimetree"
@@ -29,6 +30,17 @@ type Options struct {
 	// Attempts is how often a request is sent when no reply comes: UDP
 	// loses datagrams. 0 means DefaultAttempts.
 	Attempts int
+	// Resolver finds the address of a Server given by name, at each
+	// request (its cache saves the queries); nil: Go's resolver.
+	Resolver Resolver
+}
+
+// Resolver finds the addresses of a host name; package antispam/resolver
+// implements it over miekg/dns with the gateway's cache and DNS timeouts.
+// An error that is a *net.DNSError with IsNotFound means the name does not
+// exist; any other is an outage.
+type Resolver interface {
+	LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error)
 }
 
 // Client asks one Pyzor server about digests. It holds no connection and
@@ -54,6 +66,9 @@ func New(o Options) *Client {
 	}
 	if o.Attempts <= 0 {
 		o.Attempts = DefaultAttempts
+	}
+	if o.Resolver == nil {
+		o.Resolver = net.DefaultResolver
 	}
 	return &Client{opts: o, now: time.Now}
 }
@@ -104,7 +119,7 @@ func (c *Client) do(ctx context.Context, op, digest string) (reply, error) {
 	switch {
 	case errors.As(err, &se):
 		return fail(se.temporary(), err)
-	case errors.Is(err, ErrProtocol):
+	case errors.Is(err, ErrProtocol), errors.Is(err, errNoSuchHost):
 		return fail(false, err)
 	case err != nil:
 		return fail(true, err)
@@ -116,8 +131,12 @@ func (c *Client) do(ctx context.Context, op, digest string) (reply, error) {
 // left evenly, and waits for the reply of its thread: replies to other
 // threads (late answers to someone else) are skipped.
 func (c *Client) exchange(ctx context.Context, req request) (reply, error) {
+	addr, err := c.address(ctx)
+	if err != nil {
+		return reply{}, err
+	}
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "udp", c.opts.Server)
+	conn, err := d.DialContext(ctx, "udp", addr)
 	if err != nil {
 		return reply{}, fmt.Errorf("%w: %v", ErrNoAnswer, err)
 	}
@@ -141,6 +160,32 @@ func (c *Client) exchange(ctx context.Context, req request) (reply, error) {
 		}
 	}
 	return reply{}, fmt.Errorf("%w before the deadline (%d attempts)", ErrNoAnswer, c.opts.Attempts)
+}
+
+// errNoSuchHost: the server's name does not exist. Permanent until the
+// configuration or the DNS changes.
+var errNoSuchHost = errors.New("no such host")
+
+// address is Server with its host resolved to the first address found.
+func (c *Client) address(ctx context.Context) (string, error) {
+	host, port, err := net.SplitHostPort(c.opts.Server)
+	if err != nil {
+		return "", fmt.Errorf("%w: server %q: %v", errNoSuchHost, c.opts.Server, err)
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return c.opts.Server, nil
+	}
+	ips, err := c.opts.Resolver.LookupIPAddr(ctx, host)
+	var de *net.DNSError
+	switch {
+	case errors.As(err, &de) && de.IsNotFound:
+		return "", fmt.Errorf("%w: %s", errNoSuchHost, host)
+	case err != nil:
+		return "", fmt.Errorf("%w: resolving %s: %v", ErrNoAnswer, host, err)
+	case len(ips) == 0:
+		return "", fmt.Errorf("%w: %s has no address", errNoSuchHost, host)
+	}
+	return net.JoinHostPort(ips[0].IP.String(), port), nil
 }
 
 // errRetry means no reply of the thread came before the attempt's end.

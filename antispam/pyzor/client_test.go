@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailgw/mailgw/antispam/internal/dnstest"
+	"github.com/mailgw/mailgw/antispam/resolver"
 	"github.com/mailgw/mailgw/internal/pyzortest"
 )
 
@@ -227,4 +229,34 @@ func ExampleClient_Check() {
 	_ = c // c.Check(ctx, Digest(msg)) asks how often msg was reported
 	fmt.Println(len(Digest(parse([]byte("Subject: x\n\nhello world, this is a test\n")))))
 	// Output: 40
+}
+
+// TestServerByName resolves the server's name through the project's
+// resolver (miekg/dns) from a test DNS server: a known name reaches
+// pyzord, an unknown one is a permanent error.
+func TestServerByName(t *testing.T) {
+	srv := pyzortest.Start(t)
+	_, port, _ := net.SplitHostPort(srv.Addr)
+	dns := dnstest.Start(t, "pyzor.test. 300 IN A 127.0.0.1")
+	res := resolver.New(resolver.Options{Servers: []string{dns.Addr}, NetworkTimeout: time.Second, ResolveTimeout: 2 * time.Second})
+	ctx := context.Background()
+	c := New(Options{Server: "pyzor.test:" + port, Resolver: res})
+	if err := c.Report(ctx, strings.Repeat("cd", 20)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := c.Check(ctx, strings.Repeat("cd", 20)); err != nil || n.Spam != 1 {
+		t.Fatalf("counts %+v, %v", n, err)
+	}
+	if dns.Queries() == 0 {
+		t.Error("the name was not resolved by the test DNS server")
+	}
+	_, err := New(Options{Server: "nosuch.test:" + port, Resolver: res}).Check(ctx, strings.Repeat("cd", 20))
+	if !errors.Is(err, errNoSuchHost) || Temporary(err) {
+		t.Errorf("unknown name: %v", err)
+	}
+	_, err = New(Options{Server: "pyzor.test:" + port, Resolver: resolver.New(resolver.Options{
+		Servers: []string{dnstest.Silent(t)}, NetworkTimeout: 200 * time.Millisecond, ResolveTimeout: 400 * time.Millisecond})}).Check(ctx, strings.Repeat("cd", 20))
+	if !errors.Is(err, ErrNoAnswer) || !Temporary(err) {
+		t.Errorf("dead DNS: %v", err)
+	}
 }
