@@ -191,3 +191,21 @@ func TestSplitAndNormalize(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDigest digests the testdata messages, parsed beforehand as the
+// engine gets them.
+func BenchmarkDigest(b *testing.B) {
+	files, _ := filepath.Glob("testdata/*.eml")
+	var msgs []*mimetree.Message
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		msgs = append(msgs, parse(raw))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Digest(msgs[i%len(msgs)])
+	}
+}

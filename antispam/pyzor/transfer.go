@@ -1,6 +1,10 @@
 package pyzor
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/hex"
+	"strings"
+)
 
 // The transfer decoding of Python's email.message.Message.get_payload
 // (decode=True), which pyzor applies to text parts. Python decodes damaged
@@ -92,20 +96,12 @@ func a2bBase64(s []byte) ([]byte, bool) {
 	return out, quad == 0
 }
 
+// b64Alphabet is the base64 alphabet of RFC 4648 §4, in value order.
+const b64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
 func base64Value(c byte) (byte, bool) {
-	switch {
-	case 'A' <= c && c <= 'Z':
-		return c - 'A', true
-	case 'a' <= c && c <= 'z':
-		return c - 'a' + 26, true
-	case '0' <= c && c <= '9':
-		return c - '0' + 52, true
-	case c == '+':
-		return 62, true
-	case c == '/':
-		return 63, true
-	}
-	return 0, false
+	i := strings.IndexByte(b64Alphabet, c)
+	return byte(i), i >= 0
 }
 
 // decodeQP is binascii.a2b_qp (quopri.decodestring): "=XX" with two hex
@@ -128,8 +124,7 @@ func decodeQP(s []byte) []byte {
 			}
 		case s[i] == '=':
 			out = append(out, '=')
-		case i+1 < len(s) && isHex(s[i]) && isHex(s[i+1]):
-			out = append(out, unhex(s[i])<<4|unhex(s[i+1]))
+		case i+1 < len(s) && hexByte(s[i:i+2], &out):
 			i++
 		default:
 			out = append(out, '=')
@@ -139,16 +134,12 @@ func decodeQP(s []byte) []byte {
 	return out
 }
 
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c <= 'F':
-		return c - 'A' + 10
+// hexByte appends the byte two hex digits (either case) spell, if they do.
+func hexByte(digits []byte, out *[]byte) bool {
+	var b [1]byte
+	if _, err := hex.Decode(b[:], digits); err != nil {
+		return false
 	}
-	return c - 'a' + 10
+	*out = append(*out, b[0])
+	return true
 }
