@@ -104,8 +104,9 @@ func (c *Client) Whitelist(ctx context.Context, digest string) error {
 	return err
 }
 
-// do sends one request and returns the reply with its thread id; a reply
-// whose Code is not 200 is a *ServerError.
+// do sends one request and returns its reply as an *Error telling
+// temporary from permanent failures; a reply whose Code is not 200 wraps
+// a *ServerError.
 func (c *Client) do(ctx context.Context, op, digest string) (reply, error) {
 	fail := func(temporary bool, err error) (reply, error) {
 		return reply{}, &Error{Op: op, Server: c.opts.Server, Temporary: temporary, Err: err}
@@ -191,11 +192,11 @@ func (c *Client) address(ctx context.Context) (string, error) {
 // errRetry means no reply of the thread came before the attempt's end.
 var errRetry = errors.New("no reply yet")
 
-// readReply waits until then for the reply of thread. The deadline is set
+// readReply waits until end for the reply of thread. The deadline is set
 // before ctx is looked at, so that a cancellation is never overwritten by
 // it (the AfterFunc of exchange sets the deadline to now).
-func readReply(ctx context.Context, conn net.Conn, buf []byte, thread int, until time.Time) (reply, error) {
-	conn.SetReadDeadline(until)
+func readReply(ctx context.Context, conn net.Conn, buf []byte, thread int, end time.Time) (reply, error) {
+	conn.SetReadDeadline(end)
 	if ctx.Err() != nil {
 		return reply{}, errRetry
 	}
