@@ -79,6 +79,8 @@ fuzz:
 	$(GO) test ./internal/samplefile -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME)
 	for f in FuzzParseList FuzzOf; do \
 		$(GO) test ./antispam/imagehash -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
+	for f in FuzzDigest FuzzParseReply; do \
+		$(GO) test ./antispam/pyzor -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
 	for f in FuzzParseNDB FuzzParseHDB FuzzParseCVD FuzzMatch FuzzParsePE; do \
 		$(GO) test ./av/sigdb -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
 

@@ -2,9 +2,11 @@ package antispam
 
 import (
 	"fmt"
+	"net"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mailgw/mailgw/access"
 	"github.com/mailgw/mailgw/config"
@@ -33,10 +35,11 @@ type Settings struct {
 	BayesPath    string
 	RedisAddress string
 	RedisPrefix  string
-	BayesMinimum int    // trained messages of each class before Bayes scores
-	BayesBuiltin bool   // count the built-in model (package defaultdb) under the store's
-	PyzorServer  string // host:port; "" turns the digest check off
-	PyzorMinimum int    // spam reports from which the digest counts as listed
+	BayesMinimum int           // trained messages of each class before Bayes scores
+	BayesBuiltin bool          // count the built-in model (package defaultdb) under the store's
+	PyzorServer  string        // host:port; "" turns the digest check off
+	PyzorMinimum int           // spam reports from which the digest counts as listed
+	PyzorTimeout time.Duration // one check, over all its attempts
 	// FuzzySamples and ImageSamples are the sample files of the fuzzy
 	// and the image check: absolute paths, or Builtin for the embedded
 	// samples. The gateway loads them.
@@ -75,9 +78,11 @@ func Schema() []config.SectionSchema {
 			{Name: "BayesBuiltinModel", Kind: config.Bool, Default: "true",
 				Doc: "Add the built-in model, learnt from the project's own sample messages, to the counts of BayesStore, so that the classifier works before anything was learnt here. false: only what was learnt here counts."},
 			{Name: "PyzorServer", Kind: config.String,
-				Doc: "Pyzor server for the digest check, host:port (UDP), e.g. public.pyzor.org:24441. Only a digest of the body is sent. Empty: no digest check."},
+				Doc: "Pyzor server for the digest check of groups with SpamCheckPyzor and SpamUseDNS, `host:port` (UDP), e.g. public.pyzor.org:24441; a name is resolved like the DNS checks' queries (Resolver, [mailgw.timeouts] DNS*). Only the digest of the body is sent, computed as pyzor 1.0.0 computes it, as the anonymous user. A listed digest fires PYZOR_LISTED; a server that does not answer within PyzorTimeout, or answers with an error, fires PYZOR_TEMPFAIL (default score 0; logged) and the message is scored without it. Empty: no digest check."},
 			{Name: "PyzorMinCount", Kind: config.Int, Default: "3", Min: 1, Max: 1000000,
 				Doc: "Spam reports of a digest (minus whitelist entries) from which the message counts as listed."},
+			{Name: "PyzorTimeout", Kind: config.Int, Unit: "seconds", Default: "5", Min: 1, Max: 60,
+				Doc: "Longest wait for the Pyzor server's answer about one message; the request is sent up to three times within it, as UDP may lose it. It runs beside the DNS checks, so the two timeouts do not add up. (Default: the pyzor client's.)"},
 			{Name: "FuzzySamples", Kind: config.List, Default: Builtin,
 				Doc: "Sample files of the fuzzy check (FUZZY_SAMPLE), one a value: an absolute path, or `builtin` for the synthetic samples embedded in the program. `mailgw sample --add` appends to the last path. Format: docs/antispam.md. An empty value: no fuzzy check."},
 			{Name: "FuzzyThreshold", Kind: config.Int, Default: "40", Min: 1, Max: 100, Unit: "%",
@@ -102,6 +107,7 @@ func FromConfig(c *config.Config) (Settings, config.ErrorList) {
 		BayesBuiltin: c.Bool(Section, "BayesBuiltinModel"),
 		PyzorServer:  strings.TrimSpace(c.String(Section, "PyzorServer")),
 		PyzorMinimum: int(c.Int(Section, "PyzorMinCount")),
+		PyzorTimeout: time.Duration(c.Int(Section, "PyzorTimeout")) * time.Second,
 		Scores:       DefaultScores(),
 		Thresholds:   DefaultThresholds(),
 
@@ -131,6 +137,12 @@ func FromConfig(c *config.Config) (Settings, config.ErrorList) {
 		}
 		d.Pos = v.Pos
 		s.URIBL = append(s.URIBL, d)
+	}
+	if s.PyzorServer != "" {
+		if _, port, err := net.SplitHostPort(s.PyzorServer); err != nil || port == "" {
+			vals, _ := c.Lookup(Section, "PyzorServer")
+			errs.Add(lastPos(vals), "PyzorServer %q: want host:port, e.g. public.pyzor.org:24441", s.PyzorServer)
+		}
 	}
 	if s.BayesStore == "bbolt" && !filepath.IsAbs(s.BayesPath) {
 		vals, _ := c.Lookup(Section, "BayesPath")

@@ -19,6 +19,7 @@ import (
 	"github.com/mailgw/mailgw/antispam/bayes"
 	"github.com/mailgw/mailgw/antispam/defaultdb"
 	"github.com/mailgw/mailgw/antispam/engine"
+	"github.com/mailgw/mailgw/antispam/pyzor"
 	"github.com/mailgw/mailgw/antispam/resolver"
 	"github.com/mailgw/mailgw/av"
 	"github.com/mailgw/mailgw/config"
@@ -161,11 +162,18 @@ func (g *Gateway) VirusScanner() (*av.Engine, error) {
 	return av.Build(g.AV, g.Service.Limits.AntiviralSessions, g.Service.Timeouts.ScanTimeout)
 }
 
+// The Pyzor client is the engine's digest service, and finds its server
+// through the engine's resolver.
+var (
+	_ engine.DigestChecker = (*pyzor.Client)(nil)
+	_ pyzor.Resolver       = (*resolver.Resolver)(nil)
+)
+
 // SpamChecker builds the anti-spam engine of [mailgw.antispam], with the
-// DNSBlackList of [mailgw.access] and the DNS timeouts of
-// [mailgw.timeouts] and the sample files read by Load. It contacts no
-// server and opens no file: the Bayes store is opened per lookup, Redis at
-// first use.
+// DNSBlackList of [mailgw.access], the DNS timeouts of [mailgw.timeouts],
+// the sample files read by Load and the Pyzor client of PyzorServer. It
+// contacts no server and opens no file: the Bayes store is opened per
+// lookup, Redis at first use, and the Pyzor server is asked per message.
 func (g *Gateway) SpamChecker(log *slog.Logger) *engine.Engine {
 	s := g.AntiSpam
 	t := g.Service.Timeouts
@@ -173,10 +181,13 @@ func (g *Gateway) SpamChecker(log *slog.Logger) *engine.Engine {
 	if s.Resolver != "" {
 		servers = []string{resolver.ServerAddress(s.Resolver)}
 	}
-	opts := engine.Options{Settings: s, DNSBL: g.Access.DNSBL, Logger: log, DNSTimeout: t.DNSResolveTimeout,
-		Obscene: defaultdb.ObsceneWords(),
-		Resolver: resolver.New(resolver.Options{Servers: servers, NetworkTimeout: t.DNSNetworkTimeout,
-			ResolveTimeout: t.DNSResolveTimeout, MaxTTL: t.DNSCacheMaximalTTL})}
+	res := resolver.New(resolver.Options{Servers: servers, NetworkTimeout: t.DNSNetworkTimeout,
+		ResolveTimeout: t.DNSResolveTimeout, MaxTTL: t.DNSCacheMaximalTTL})
+	opts := engine.Options{Settings: s, DNSBL: g.Access.DNSBL, Logger: log, DNSTimeout: t.DNSResolveTimeout, Resolver: res,
+		Obscene: defaultdb.ObsceneWords()}
+	if s.PyzorServer != "" {
+		opts.Digest = pyzor.New(pyzor.Options{Server: s.PyzorServer, Timeout: s.PyzorTimeout, Resolver: res})
+	}
 	var store bayes.Store
 	switch s.BayesStore {
 	case "bbolt":

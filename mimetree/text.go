@@ -51,3 +51,14 @@ func withoutUU(o *Object) []byte {
 	}
 	return append(out, o.Content[cur:]...)
 }
+
+// RawBody returns the body of an entity as it stands in the message,
+// transfer encoding not undone (nil for uuencoded blocks). Digests that
+// must match other implementations byte for byte read non-text parts
+// through it.
+func (o *Object) RawBody() []byte {
+	if o.Kind == KindUUEncoded || o.src == nil {
+		return nil
+	}
+	return o.src[o.bodyStart:o.end:o.end]
+}

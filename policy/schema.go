@@ -5,7 +5,7 @@ import "github.com/mailgw/mailgw/config"
 // engineChecks are the per-group switches that only the anti-spam engine
 // reads; the core passes them through in Params.Checks.
 var engineChecks = []string{
-	"SpamUseDNS", "SpamCheckDNSBL", "SpamCheckHostInDNS", "SpamCheckSPF", "SpamCheckSURBL",
+	"SpamUseDNS", "SpamCheckDNSBL", "SpamCheckHostInDNS", "SpamCheckSPF", "SpamCheckSURBL", "SpamCheckPyzor",
 	"SpamHeadersToUndisclosed", "SpamHeadersFromOrToDigits", "SpamHeadersFromOrToNoDomain",
 	"SpamHeadersSubjectTooLong", "SpamHeadersSubjectWSOrDots", "SpamHeadersSubjectDigitIDOrTimestamp",
 	"SpamHeadersMarkAllChinese", "SpamHeadersMarkAllKorean", "SpamHeadersMarkAllThai",
@@ -79,11 +79,12 @@ func groupParams() []config.Param {
 
 func checkParams() []config.Param {
 	doc := map[string]string{
-		"SpamUseDNS":                           "Master switch of every DNS-based anti-spam check.",
+		"SpamUseDNS":                           "Master switch of every network anti-spam check: the DNS-based ones and the Pyzor digest check.",
 		"SpamCheckDNSBL":                       "Look the sender's IP (and the relays of Received headers) up in the DNSBlackList services.",
 		"SpamCheckHostInDNS":                   "Require forward-confirmed reverse DNS for the client IP.",
 		"SpamCheckSPF":                         "Check the envelope sender against its domain's SPF policy.",
 		"SpamCheckSURBL":                       "Look the domains of links in the text up in SURBL/URIBL-style zones.",
+		"SpamCheckPyzor":                       "Ask the PyzorServer of [mailgw.antispam] how often the digest of the body was reported as spam (the guide's UDS check, 4.3.4); only the digest is sent. Needs SpamUseDNS too; skipped above SpamCheckSizeLimit.",
 		"SpamHeadersToUndisclosed":             "Count an \"undisclosed recipients\" To header as a spam sign.",
 		"SpamHeadersFromOrToDigits":            "Count long digit groups in From/To addresses as a spam sign.",
 		"SpamHeadersFromOrToNoDomain":          "Count a From/To address without a domain as a spam sign.",

@@ -45,7 +45,7 @@ fi
 
 # Test peers come with the issues that use them (Postfix, Sendmail, clamd,
 # redis-server, pyzord, Chromium); list them here as they arrive.
-test_pkgs=(clamav-daemon clamav-testfiles c-icap libc-icap-mod-virus-scan p7zip-full bzip2 postfix m4 swaks libnet-ssleay-perl redis-server pyzor)
+test_pkgs=(clamav-daemon clamav-testfiles c-icap libc-icap-mod-virus-scan p7zip-full bzip2 postfix m4 swaks libnet-ssleay-perl redis-server pyzor python3-gdbm)
 # Peers measured beside mailgw in the benchmarks, never in the tests.
 bench_pkgs=(rspamd bogofilter spamassassin)
 if [ "$want_test" = 1 ]; then

@@ -75,9 +75,6 @@ func (e *Engine) checkContent(ctx context.Context, v *verdict, in *input) {
 	if e.opts.Bayes != nil {
 		e.checkBayes(ctx, v, messageTokens(in.msg, in.subject, c))
 	}
-	if e.opts.Digest != nil {
-		e.checkDigest(ctx, v, in)
-	}
 	if e.opts.Fuzzy != nil {
 		e.checkFuzzy(v, sampleText(in.subject, c))
 	}
@@ -173,6 +170,8 @@ func (e *Engine) checkBayes(ctx context.Context, v *verdict, tokens []string) {
 	}
 }
 
+// checkDigest asks the digest service about the message. A service that
+// does not answer is a PYZOR_TEMPFAIL, never a clean answer.
 func (e *Engine) checkDigest(ctx context.Context, v *verdict, in *input) {
 	spam, ham, err := e.opts.Digest.CheckMessage(ctx, in.msg)
 	switch {

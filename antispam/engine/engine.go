@@ -24,6 +24,7 @@ const (
 	checkMarkProbable = "SpamMarkProbable"
 	checkMarkObscene  = "SpamMarkObscene"
 	checkUseDNS       = "SpamUseDNS"
+	checkPyzor        = "SpamCheckPyzor"
 )
 
 // Classifier scores the tokens of a message. ok is false when it has not
@@ -114,9 +115,13 @@ func (e *Engine) CheckSpam(ctx context.Context, env *filter.Envelope, msg *mimet
 	in := newInput(env, msg)
 	checkGTUBE(v, in)
 	checkFormal(v, in, p)
+	content := true
 	if limit := p.SpamCheckSizeLimit; limit > 0 && int64(len(msg.Raw)) > limit {
 		v.add(antispam.RuleSizeSkipped, "")
-	} else {
+		content = false
+	}
+	digest := e.startDigest(ctx, in, p, content)
+	if content {
 		e.checkContent(ctx, v, in)
 		if p.Checks[checkMarkObscene] && e.opts.Obscene != nil {
 			e.checkObscene(v, in)
@@ -125,10 +130,28 @@ func (e *Engine) CheckSpam(ctx context.Context, env *filter.Envelope, msg *mimet
 	if p.Checks[checkUseDNS] && e.opts.Resolver != nil {
 		e.checkDNS(ctx, v, in, p)
 	}
+	if d := digest(); d != nil {
+		v.merge(d)
+	}
 	if err := ctx.Err(); err != nil {
 		return antispam.Result{Status: policy.ASNotChecked}, err
 	}
 	return e.result(v, p), nil
+}
+
+// startDigest starts the digest check beside the others, so that a slow
+// digest server and a slow DNS server cost one timeout, not two. It is a
+// network check: off with SpamUseDNS as well as with SpamCheckPyzor, and
+// skipped with the content of messages above SpamCheckSizeLimit. The
+// returned function waits for its verdict (nil when it did not run).
+func (e *Engine) startDigest(ctx context.Context, in *input, p *policy.Params, content bool) func() *verdict {
+	if e.opts.Digest == nil || !content || !p.Checks[checkUseDNS] || !p.Checks[checkPyzor] {
+		return func() *verdict { return nil }
+	}
+	v := &verdict{engine: e}
+	done := make(chan struct{})
+	go func() { defer close(done); e.checkDigest(ctx, v, in) }()
+	return func() *verdict { <-done; return v }
 }
 
 // verdict collects the rules of one check run. Checks running at once
