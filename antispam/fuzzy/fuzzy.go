@@ -120,12 +120,30 @@ func Words(text string) []string {
 	}
 	var out []string
 	for i := 0; i < len(text) && len(out) < maxWords; {
-		for i < len(text) && (text[i] < utf8.RuneSelf && asciiSpace(text[i]) || text[i] >= utf8.RuneSelf && isSpace(text, i)) {
-			i += runeLen(text, i)
+		for i < len(text) {
+			if c := text[i]; c < utf8.RuneSelf {
+				if !asciiSpace(c) {
+					break
+				}
+				i++
+			} else if isSpace(text, i) {
+				i += runeLen(text, i)
+			} else {
+				break
+			}
 		}
 		start := i
-		for i < len(text) && (text[i] < utf8.RuneSelf && !asciiSpace(text[i]) || text[i] >= utf8.RuneSelf && !isSpace(text, i)) {
-			i += runeLen(text, i)
+		for i < len(text) {
+			if c := text[i]; c < utf8.RuneSelf {
+				if asciiSpace(c) {
+					break
+				}
+				i++
+			} else if !isSpace(text, i) {
+				i += runeLen(text, i)
+			} else {
+				break
+			}
 		}
 		if f := text[start:i]; f != "" && !isLink(f) {
 			out = fieldWords(out, f)
@@ -139,16 +157,20 @@ func fieldWords(out []string, f string) []string {
 	for i := 0; i < len(f); {
 		start, n, digit := i, 0, false
 		for i < len(f) {
-			r, size := rune(f[i]), 1
-			if r >= utf8.RuneSelf {
-				r, size = utf8.DecodeRuneInString(f[i:])
-			}
-			if notLetter(r) {
+			if c := f[i]; c < utf8.RuneSelf {
+				isDigit := '0' <= c && c <= '9'
+				if !isDigit && !('a' <= c|0x20 && c|0x20 <= 'z') {
+					break
+				}
+				digit = digit || isDigit
+				i++
+			} else if r, size := utf8.DecodeRuneInString(f[i:]); !notLetter(r) {
+				digit = digit || unicode.IsDigit(r)
+				i += size
+			} else {
 				break
 			}
-			digit = digit || unicode.IsDigit(r)
 			n++
-			i += size
 		}
 		if n == 0 {
 			i += runeLen(f, i)
