@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mailgw/mailgw/antispam"
+	"github.com/mailgw/mailgw/antispam/fuzzy"
 	"github.com/mailgw/mailgw/antispam/imagehash"
 	"github.com/mailgw/mailgw/mimetree"
 )
@@ -91,7 +92,15 @@ func SampleText(msg *mimetree.Message) string {
 	return sampleText(mimetree.DecodeWords(msg.Header.Get("Subject")), extractContent(msg))
 }
 
-func sampleText(subject string, c *content) string { return subject + "\n" + c.text }
+// sampleText is what Sign reads of subject and text; cutting the text
+// first spares copying a large message's text only to ignore its end.
+func sampleText(subject string, c *content) string {
+	text := c.text
+	if len(text) > fuzzy.MaxTextBytes {
+		text = text[:fuzzy.MaxTextBytes]
+	}
+	return subject + "\n" + text
+}
 
 // ImageParts are the parts of a message that the image check looks at:
 // every leaf that is not text, whatever its declared type, as spam often

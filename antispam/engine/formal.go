@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"strings"
@@ -161,10 +162,10 @@ func checkStructure(v *verdict, in *input) {
 		switch {
 		case isText && o.MediaType == "text/plain":
 			plain++
-			textLen += len(strings.TrimSpace(string(o.Content)))
+			textLen += len(bytes.TrimSpace(o.Content))
 		case isText:
 			html++
-			textLen += len(strings.TrimSpace(string(o.Content)))
+			textLen += len(bytes.TrimSpace(o.Content))
 		case strings.HasPrefix(o.MediaType, "image/"):
 			images++
 		default:

@@ -44,9 +44,9 @@ const (
 // Bounds, so that a huge text costs no more than a long message.
 const (
 	maxWords = 20000
-	// maxTextBytes is how much of a text is read: a spam's text is
+	// MaxTextBytes is how much of a text is read: a spam's text is
 	// short, and a large message must not cost its size in signing.
-	maxTextBytes = 32 << 10
+	MaxTextBytes = 32 << 10
 	minWordLen   = 2  // single letters are mostly noise left by stripping
 	maxWordLen   = 40 // longer runs are encoded data, not words
 )
@@ -115,8 +115,8 @@ func Similarity(a, b Signature) float64 {
 // every message's whole text, hence the hand-written scan over the
 // whitespace-separated fields instead of strings.Fields and FieldsFunc.
 func Words(text string) []string {
-	if len(text) > maxTextBytes {
-		text = text[:maxTextBytes]
+	if len(text) > MaxTextBytes {
+		text = text[:MaxTextBytes]
 	}
 	var out []string
 	for i := 0; i < len(text) && len(out) < maxWords; {

@@ -44,8 +44,8 @@ func FuzzWords(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if len(s) > maxTextBytes {
-			s = s[:maxTextBytes]
+		if len(s) > MaxTextBytes {
+			s = s[:MaxTextBytes]
 		}
 		got, want := Words(s), referenceWords(s)
 		if len(want) > maxWords {
