@@ -5,6 +5,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,6 +25,8 @@ type Sink struct {
 	Addr     string
 	messages chan Message
 	rcpt     func(to string) error
+	discard  bool         // count only: benchmarks load it with thousands
+	received atomic.Int64 // messages whose DATA got 250
 }
 
 // StartSink listens on a free loopback port until the test ends.
@@ -36,11 +39,23 @@ func StartSink(t testing.TB) *Sink {
 // nil to accept, or the *smtp.SMTPError to answer; nil accepts all.
 func StartSinkFunc(t testing.TB, rcpt func(to string) error) *Sink {
 	t.Helper()
+	return startSink(t, &Sink{messages: make(chan Message, 100), rcpt: rcpt})
+}
+
+// StartCountingSink is a Sink for load: it reads every message, drops it
+// and counts it (Count, WaitCount); Next never returns one.
+func StartCountingSink(t testing.TB) *Sink {
+	t.Helper()
+	return startSink(t, &Sink{discard: true})
+}
+
+func startSink(t testing.TB, s *Sink) *Sink {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Sink{Addr: ln.Addr().String(), messages: make(chan Message, 100), rcpt: rcpt}
+	s.Addr = ln.Addr().String()
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
 		return &sinkSession{sink: s}, nil
 	}))
@@ -65,6 +80,22 @@ func (s *Sink) Next(t testing.TB, timeout time.Duration) Message {
 	case <-time.After(timeout):
 		t.Fatalf("postfixtest: no message reached the sink within %v", timeout)
 		return Message{}
+	}
+}
+
+// Count is how many messages the sink has accepted so far.
+func (s *Sink) Count() int { return int(s.received.Load()) }
+
+// WaitCount waits until the sink has accepted at least n messages; it
+// fails the test after timeout.
+func (s *Sink) WaitCount(t testing.TB, n int, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for s.Count() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("postfixtest: %d of %d messages reached the sink within %v", s.Count(), n, timeout)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -102,11 +133,19 @@ func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (s *sinkSession) Data(r io.Reader) error {
+	if s.sink.discard {
+		_, err := io.Copy(io.Discard, r)
+		if err == nil {
+			s.sink.received.Add(1)
+		}
+		return err
+	}
 	var b bytes.Buffer
 	if _, err := io.Copy(&b, r); err != nil {
 		return err
 	}
 	s.msg.Data = b.Bytes()
+	s.sink.received.Add(1)
 	s.sink.messages <- s.msg
 	s.msg = Message{}
 	return nil
