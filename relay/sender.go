@@ -137,17 +137,11 @@ func (d *Sender) hostSlot(ctx context.Context, host string) (func(), error) {
 // the outcome: removed when every recipient is done, otherwise deferred
 // with backoff until MaximalQueueLifetime, then bounced.
 func (d *Sender) deliverEntry(ctx context.Context, id string) {
-	q := d.srv.queue
-	e, err := q.Entry(id)
+	e, data, err := d.srv.queue.Message(id)
 	if err != nil {
 		if !errors.Is(err, queue.ErrNotFound) {
 			d.srv.log.Error("reading queued message", "id", id, "error", err)
 		}
-		return
-	}
-	data, err := q.Data(id)
-	if err != nil {
-		d.srv.log.Error("reading queued message", "id", id, "error", err)
 		return
 	}
 	results := d.attempt(ctx, e, data)
