@@ -16,6 +16,10 @@ type Sender struct {
 	srv *Server
 
 	incoming chan queue.Entry
+	// overflow is signalled when a push found incoming full: the queue
+	// then holds messages nobody was told about, and the sender rescans
+	// it as soon as it takes the signal instead of at the next tick.
+	overflow chan struct{}
 
 	mu       sync.Mutex
 	inflight map[string]bool       // queue ids being delivered
@@ -27,11 +31,11 @@ type Sender struct {
 type token struct{}
 
 // pushBuffer lets the receiving side hand over new messages without
-// waiting; when it is full, the next scan of the queue finds them.
+// waiting; when it is full, a scan of the queue finds them.
 const pushBuffer = 1024
 
 func newSender(s *Server) *Sender {
-	return &Sender{srv: s, incoming: make(chan queue.Entry, pushBuffer),
+	return &Sender{srv: s, incoming: make(chan queue.Entry, pushBuffer), overflow: make(chan struct{}, 1),
 		inflight: map[string]bool{}, perHost: map[string]chan token{},
 		slots: make(chan token, s.rt.load().Service.Limits.OutgoingSessions)}
 }
@@ -41,13 +45,19 @@ func (d *Sender) push(es ...queue.Entry) {
 	for _, e := range es {
 		select {
 		case d.incoming <- e:
-		default: // the periodic scan picks it up
+		default:
+			select {
+			case d.overflow <- struct{}{}:
+			default: // a rescan is already due
+			}
 		}
 	}
 }
 
 // run is the sender's loop: start with everything queued (after a
-// restart every message resumes), then take pushed messages and rescan.
+// restart every message resumes), then take pushed messages and rescan
+// periodically (retries, flushes) and after an overflow of pushes (a
+// burst faster than delivery).
 func (d *Sender) run(ctx context.Context) {
 	tick := time.NewTicker(d.srv.opts.ScanInterval)
 	defer tick.Stop()
@@ -59,6 +69,8 @@ func (d *Sender) run(ctx context.Context) {
 			return
 		case e := <-d.incoming:
 			d.start(ctx, e)
+		case <-d.overflow:
+			d.scan(ctx)
 		case <-tick.C:
 			d.scan(ctx)
 		}

@@ -3,6 +3,7 @@ package relay_test
 import (
 	"bytes"
 	"net"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -223,4 +224,33 @@ func TestQueueLifetimeExpires(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// TestBurstBeyondPushBuffer: more messages arrive than the sender's
+// hand-over buffer holds while the next hop is stalled; every one is
+// delivered as soon as it answers, not at the next periodic scan (here
+// an hour away).
+func TestBurstBeyondPushBuffer(t *testing.T) {
+	const n = 1100 // above the sender's buffer of 1024
+	var held atomic.Bool
+	held.Store(true)
+	sink := postfixtest.StartCountingSink(t, func(string) error {
+		for held.Load() {
+			time.Sleep(10 * time.Millisecond)
+		}
+		return nil
+	})
+	r := start(t, setup{sink: sink, fake: true, opts: relay.Options{ScanInterval: time.Hour},
+		conf: "[mailgw.limits]\nMaximalIncomingSessionsPerIP=8\nMaximalIncomingMessagesPerSession=1024\n"})
+	out, err := exec.Command("/usr/sbin/smtp-source", "-d", "-s", "4", "-m", strconv.Itoa(n), "-l", "512",
+		"-f", "alice@example.org", "-t", "bob@example.com", "-M", "client.test", r.addr).CombinedOutput()
+	if err != nil || len(out) > 0 {
+		t.Fatalf("smtp-source: %v\n%s", err, out)
+	}
+	if got := sink.Count(); got != 0 {
+		t.Fatalf("%d messages passed the stalled sink", got)
+	}
+	held.Store(false)
+	sink.WaitCount(t, n, 30*time.Second)
+	waitEmpty(t, r)
 }

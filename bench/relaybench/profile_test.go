@@ -24,7 +24,7 @@ import (
 func BenchmarkRelayProfile(b *testing.B) {
 	for _, size := range sizes {
 		b.Run(size.name, func(b *testing.B) {
-			sink := postfixtest.StartCountingSink(b)
+			sink := postfixtest.StartCountingSink(b, nil)
 			addr := startInProcess(b, sink.Addr)
 			measure(b, running{addr: addr, log: func() string { return "(in process, not kept)" }}, sink, size.bytes)
 		})

@@ -56,7 +56,7 @@ func BenchmarkRelay(b *testing.B) {
 	for _, size := range sizes {
 		for _, c := range cases {
 			b.Run(c.name+"/"+size.name, func(b *testing.B) {
-				sink := postfixtest.StartCountingSink(b)
+				sink := postfixtest.StartCountingSink(b, nil)
 				r := c.start(b, sink.Addr)
 				measure(b, r, sink, size.bytes)
 			})

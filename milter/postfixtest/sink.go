@@ -43,10 +43,11 @@ func StartSinkFunc(t testing.TB, rcpt func(to string) error) *Sink {
 }
 
 // StartCountingSink is a Sink for load: it reads every message, drops it
-// and counts it (Count, WaitCount); Next never returns one.
-func StartCountingSink(t testing.TB) *Sink {
+// and counts it (Count, WaitCount); Next never returns one. rcpt is as
+// for StartSinkFunc; nil accepts all.
+func StartCountingSink(t testing.TB, rcpt func(to string) error) *Sink {
 	t.Helper()
-	return startSink(t, &Sink{discard: true})
+	return startSink(t, &Sink{discard: true, rcpt: rcpt})
 }
 
 func startSink(t testing.TB, s *Sink) *Sink {

@@ -17,7 +17,7 @@ func TestSinkCounts(t *testing.T) {
 		next  bool
 	}{
 		{"keeping", StartSink, true},
-		{"counting", StartCountingSink, false},
+		{"counting", func(t testing.TB) *Sink { return StartCountingSink(t, nil) }, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.start(t)
