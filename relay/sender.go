@@ -26,6 +26,8 @@ type Sender struct {
 	perHost  map[string]chan token // semaphores by "host:port"
 	slots    chan token
 	wg       sync.WaitGroup
+
+	conns connCache // sessions to next hops kept open between deliveries
 }
 
 type token struct{}
@@ -66,6 +68,7 @@ func (d *Sender) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			d.wg.Wait()
+			d.conns.stop()
 			return
 		case e := <-d.incoming:
 			d.start(ctx, e)

@@ -254,3 +254,31 @@ func TestBurstBeyondPushBuffer(t *testing.T) {
 	sink.WaitCount(t, n, 30*time.Second)
 	waitEmpty(t, r)
 }
+
+// TestSessionReuse: messages to one next hop share a few sessions, as an
+// MTA's connection cache does, rather than one session each; a session
+// the next hop timed out while it was cached is replaced without
+// deferring the message.
+func TestSessionReuse(t *testing.T) {
+	const n = 30
+	sink := postfixtest.StartSinkWith(t, postfixtest.SinkOptions{Count: true, IdleTimeout: 300 * time.Millisecond})
+	r := start(t, setup{sink: sink, fake: true})
+	out, err := exec.Command("/usr/sbin/smtp-source", "-d", "-s", "2", "-m", strconv.Itoa(n), "-l", "512",
+		"-f", "alice@example.org", "-t", "bob@example.com", "-M", "client.test", r.addr).CombinedOutput()
+	if err != nil || len(out) > 0 {
+		t.Fatalf("smtp-source: %v\n%s", err, out)
+	}
+	sink.WaitCount(t, n, 20*time.Second)
+	// MaximalOutgoingSessionsPerHost is 4 by default.
+	if s := sink.Sessions(); s > 4 {
+		t.Errorf("%d messages took %d sessions to the next hop, want at most 4", n, s)
+	}
+	before := sink.Sessions()
+	time.Sleep(600 * time.Millisecond) // the sink closes the idle sessions; the relay still holds them
+	sendOne(t, r.addr, []string{"bob@example.com"}, "Subject: after idle\r\n\r\nx\r\n", "250 ")
+	sink.WaitCount(t, n+1, 10*time.Second)
+	if s := sink.Sessions(); s != before+1 {
+		t.Errorf("after the next hop closed the idle sessions: %d sessions, want %d", s, before+1)
+	}
+	waitEmpty(t, r)
+}

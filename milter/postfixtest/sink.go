@@ -25,8 +25,31 @@ type Sink struct {
 	Addr     string
 	messages chan Message
 	rcpt     func(to string) error
-	discard  bool         // count only: benchmarks load it with thousands
+	discard  bool // count only: benchmarks load it with thousands
+	idle     time.Duration
 	received atomic.Int64 // messages whose DATA got 250
+	sessions atomic.Int64 // connections accepted
+}
+
+// SinkOptions configure StartSinkWith.
+type SinkOptions struct {
+	// Rcpt is the verdict on each RCPT TO, as for StartSinkFunc.
+	Rcpt func(to string) error
+	// Count drops every message and only counts it, as StartCountingSink.
+	Count bool
+	// IdleTimeout is how long the sink waits for a client's next command
+	// before it closes the connection; 0 is 30 s.
+	IdleTimeout time.Duration
+}
+
+// StartSinkWith is a Sink with every option.
+func StartSinkWith(t testing.TB, o SinkOptions) *Sink {
+	t.Helper()
+	s := &Sink{rcpt: o.Rcpt, discard: o.Count, idle: o.IdleTimeout}
+	if !o.Count {
+		s.messages = make(chan Message, 100)
+	}
+	return startSink(t, s)
 }
 
 // StartSink listens on a free loopback port until the test ends.
@@ -39,7 +62,7 @@ func StartSink(t testing.TB) *Sink {
 // nil to accept, or the *smtp.SMTPError to answer; nil accepts all.
 func StartSinkFunc(t testing.TB, rcpt func(to string) error) *Sink {
 	t.Helper()
-	return startSink(t, &Sink{messages: make(chan Message, 100), rcpt: rcpt})
+	return StartSinkWith(t, SinkOptions{Rcpt: rcpt})
 }
 
 // StartCountingSink is a Sink for load: it reads every message, drops it
@@ -47,7 +70,7 @@ func StartSinkFunc(t testing.TB, rcpt func(to string) error) *Sink {
 // for StartSinkFunc; nil accepts all.
 func StartCountingSink(t testing.TB, rcpt func(to string) error) *Sink {
 	t.Helper()
-	return startSink(t, &Sink{discard: true, rcpt: rcpt})
+	return StartSinkWith(t, SinkOptions{Rcpt: rcpt, Count: true})
 }
 
 func startSink(t testing.TB, s *Sink) *Sink {
@@ -58,6 +81,7 @@ func startSink(t testing.TB, s *Sink) *Sink {
 	}
 	s.Addr = ln.Addr().String()
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		s.sessions.Add(1)
 		return &sinkSession{sink: s}, nil
 	}))
 	srv.Domain = "sink.test"
@@ -67,6 +91,9 @@ func startSink(t testing.TB, s *Sink) *Sink {
 	// go-smtp would log each as an error.
 	srv.ErrorLog = log.New(io.Discard, "", 0)
 	srv.ReadTimeout, srv.WriteTimeout = 30*time.Second, 30*time.Second
+	if s.idle > 0 {
+		srv.ReadTimeout = s.idle
+	}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return s
@@ -83,6 +110,9 @@ func (s *Sink) Next(t testing.TB, timeout time.Duration) Message {
 		return Message{}
 	}
 }
+
+// Sessions is how many connections the sink has accepted so far.
+func (s *Sink) Sessions() int { return int(s.sessions.Load()) }
 
 // Count is how many messages the sink has accepted so far.
 func (s *Sink) Count() int { return int(s.received.Load()) }
