@@ -101,6 +101,35 @@ func statusField(path, name string) int {
 	return 0
 }
 
+// clockTicks is the unit of the times in /proc/PID/stat (USER_HZ), 100
+// on every Linux architecture Go supports.
+const clockTicks = 100
+
+// CPUTime is the processor time (user and system) used so far by pid and
+// its live descendants, with the children each has waited for: what the
+// program has cost the machine, whichever of its processes did the work.
+func CPUTime(pid int) time.Duration {
+	var ticks int64
+	for _, p := range append([]int{pid}, descendants(pid)...) {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
+		if err != nil {
+			continue // exited meanwhile: its parent's cutime has it
+		}
+		// Fields after the command name, which may hold spaces: state is
+		// field 3, utime, stime, cutime and cstime are fields 14 to 17.
+		_, rest, ok := strings.Cut(string(data), ") ")
+		f := strings.Fields(rest)
+		if !ok || len(f) < 15 {
+			continue
+		}
+		for _, v := range f[11:15] {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			ticks += n
+		}
+	}
+	return time.Duration(ticks) * time.Second / clockTicks
+}
+
 func descendants(pid int) []int {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
 	if err != nil {
