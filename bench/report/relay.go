@@ -28,11 +28,13 @@ func relaySection(count int) (string, error) {
 	b.WriteString("mailgw-relay binary with anti-spam (no DNS) and the built-in anti-virus engine on the default policy, its\n")
 	b.WriteString("defaults otherwise (at most 4 sessions to one next hop) but for the per-client limits the load would hit.\n")
 	b.WriteString("Every queue is on the same ext4 disk and every relay fsyncs a message before its 250.\n\n")
+	b.WriteString("CPU is the processor time (user and system) all of a case's processes used per message, rspamd's included:\n")
+	b.WriteString("what a message costs the machine, a figure other jobs on a shared machine disturb less than messages/s.\n\n")
 	b.WriteString("Memory: peak RSS (VmHWM) of the mailgw-relay process; PSS is the proportional set size summed over a\n")
 	b.WriteString("program's processes at the end of the load (shared pages divided among them), the fair figure for Postfix's\n")
 	b.WriteString("many daemons. rspamd's is given separately from Postfix's.\n\n")
-	b.WriteString("| size | case | messages/s end to end | × Postfix relay | messages/s accepted | peak RSS (MB) | PSS (MB) | rspamd PSS (MB) |\n")
-	b.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	b.WriteString("| size | case | messages/s end to end | × Postfix relay | messages/s accepted | CPU ms/message | peak RSS (MB) | PSS (MB) | rspamd PSS (MB) |\n")
+	b.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	var ratios []string
 	for _, size := range []string{"10KB", "100KB"} {
 		if err := need(r, prefixAll("Relay/", "/"+size, cases)...); err != nil {
@@ -42,8 +44,8 @@ func relaySection(count int) (string, error) {
 		for _, c := range cases {
 			x := r["Relay/"+c+"/"+size]
 			v := median(x.msgsPerS)
-			fmt.Fprintf(&b, "| %s | %s | %.0f | %.2f | %s | %s | %s | %s |\n", size, c, v, v/base,
-				figure(x.other["accepted-msgs/s"], "%.0f"), figure(x.other["rss-MB"], "%.0f"),
+			fmt.Fprintf(&b, "| %s | %s | %.0f | %.2f | %s | %s | %s | %s | %s |\n", size, c, v, v/base,
+				figure(x.other["accepted-msgs/s"], "%.0f"), figure(x.other["cpu-ms/msg"], "%.2f"), figure(x.other["rss-MB"], "%.0f"),
 				figure(x.other["pss-MB"], "%.0f"), figure(x.other["rspamd-pss-MB"], "%.0f"))
 			if c == "mailgw" {
 				ratios = append(ratios, fmt.Sprintf("%.2f at %s", v/base, size))
