@@ -29,7 +29,8 @@ func TestBatchCommitListRemove(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Add(entry("carol@example.com"), []byte("two")); err != nil {
+	e2, err := b.Add(entry("carol@example.com"), []byte("two"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	if es, _ := q.List(); len(es) != 0 {
@@ -58,6 +59,18 @@ func TestBatchCommitListRemove(t *testing.T) {
 	}
 	if err := q.Remove(e1.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second Remove = %v, want ErrNotFound", err)
+	}
+	if err := q.Done(e1.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Done after Remove = %v, want ErrNotFound", err)
+	}
+	if err := q.Done(e2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if es, _ := q.List(); len(es) != 0 {
+		t.Errorf("after Remove and Done: %v", es)
+	}
+	if err := q.Done("../x"); err == nil {
+		t.Error("Done with a path was accepted")
 	}
 	if err := q.Update(e1); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Update of a removed message = %v, want ErrNotFound", err)
