@@ -151,7 +151,10 @@ func startMailgw(b *testing.B, sink string) running {
 // with anti-spam (no DNS) and the built-in anti-virus engine, mail for
 // example.com forwarded to the sink. The limits the load would hit (10
 // sessions from one address, 200 messages of up to 100 KB per session)
-// are raised; everything else is the default.
+// are raised, and the sessions to one next hop are Postfix's default
+// (default_destination_concurrency_limit = 20) instead of mailgw's 4, so
+// that both relays may deliver with the same concurrency; everything
+// else is the default.
 func relayConf(listen, sink, queue string) string {
 	return fmt.Sprintf(`[mailgw.policy]
 CheckSpam=true
@@ -166,6 +169,7 @@ ProtectedDomains=example.com
 MaximalIncomingSessionsPerIP=32
 MaximalIncomingMessagesPerSession=1024
 MaximalIncomingSessionSize=2048000
+MaximalOutgoingSessionsPerHost=20
 [mailgw.forward]
 ForwardRoute=*@example.com [%s]
 [mailgw.relay]
