@@ -183,16 +183,17 @@ func (q *Queue) convertLegacy(ents []fs.DirEntry) (removed int, err error) {
 	return removed, nil
 }
 
-// encode is a message file: the envelope on one line (JSON escapes every
-// newline inside strings), then the message.
-func encode(e Entry, data []byte) ([]byte, error) {
+// envelopeLine is the first line of a message file: the envelope as
+// JSON, which escapes every newline inside strings, and a newline.
+func envelopeLine(e Entry) ([]byte, error) {
 	js, err := json.Marshal(e)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, 0, len(js)+1+len(data))
-	out = append(append(append(out, js...), '\n'), data...)
-	return out, nil
+	return append(js, '\n'), err
+}
+
+// encode is a message file: the envelope line, then the message.
+func encode(e Entry, data []byte) ([]byte, error) {
+	line, err := envelopeLine(e)
+	return append(line, data...), err
 }
 
 // decode splits a message file into its envelope and message.
@@ -229,12 +230,12 @@ func (b *Batch) Add(e Entry, data []byte) (Entry, error) {
 	if len(e.Rcpts) == 0 {
 		return e, errors.New("queue: a message without recipients")
 	}
-	raw, err := encode(e, data)
+	line, err := envelopeLine(e)
 	if err != nil {
 		return e, err
 	}
 	b.ids = append(b.ids, e.ID)
-	return e, writeSynced(b.q.path(e.ID, extTmp), raw)
+	return e, writeSynced(b.q.path(e.ID, extTmp), line, data)
 }
 
 // Commit gives every message of the batch its ID.msg name and makes that
@@ -361,12 +362,12 @@ func (q *Queue) Update(e Entry) error {
 
 // replace writes e and data as e.ID's message file, atomically.
 func (q *Queue) replace(e Entry, data []byte) error {
-	raw, err := encode(e, data)
+	line, err := envelopeLine(e)
 	if err != nil {
 		return err
 	}
 	tmp := q.path(e.ID, extTmp)
-	if err := writeSynced(tmp, raw); err != nil {
+	if err := writeSynced(tmp, line, data); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, q.path(e.ID, extMsg)); err != nil {
@@ -437,13 +438,20 @@ func (q *Queue) FreeSpace() (int64, error) {
 	return int64(st.Bavail) * int64(st.Bsize), nil
 }
 
-// writeSynced creates path with data and syncs the file.
-func writeSynced(path string, data []byte) error {
+// writeSynced creates path with the parts one after the other and syncs
+// the file. Writing the envelope line and the message apart spares a
+// copy of the message.
+func writeSynced(path string, parts ...[]byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fileMode)
 	if err != nil {
 		return fmt.Errorf("queue: %w", err)
 	}
-	_, werr := f.Write(data)
+	var werr error
+	for _, p := range parts {
+		if _, werr = f.Write(p); werr != nil {
+			break
+		}
+	}
 	if werr == nil {
 		werr = f.Sync()
 	}
