@@ -47,7 +47,7 @@ func relaySection(count int) (string, error) {
 			x := r["Relay/"+c+"/"+size]
 			v := median(x.msgsPerS)
 			fmt.Fprintf(&b, "| %s | %s | %.0f | %.2f | %s | %s | %s | %s | %s |\n", size, c, v, v/base,
-				figure(x.other["accepted-msgs/s"], "%.0f"), figure(x.other["cpu-ms/msg"], "%.2f"), figure(x.other["rss-MB"], "%.0f"),
+				figure(x.other["accepted-msgs/s"], "%.0f"), figure(x.other["cpu-ms/msg"], "%.2f"), figure(x.rssMB, "%.0f"),
 				figure(x.other["pss-MB"], "%.0f"), figure(x.other["rspamd-pss-MB"], "%.0f"))
 			if c == "mailgw" {
 				ratios = append(ratios, fmt.Sprintf("%.2f at %s", v/base, size))
