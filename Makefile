@@ -7,7 +7,7 @@ PROGRAMS  := mailgw mailgw-milter mailgw-relay mailgw-maila mailgw-tlv
 STATICCHECK_VERSION := v0.8.2
 FUZZTIME  ?= 30s
 
-.PHONY: all build test lint fmt vet staticcheck bench bench-av bench-milter bench-accuracy fuzz run docs clean help
+.PHONY: all build test lint fmt vet staticcheck bench bench-av bench-milter bench-relay bench-accuracy fuzz run docs clean help
 
 all: build
 
@@ -18,6 +18,7 @@ help:
 	@echo "bench   run every benchmark and write docs/benchmarks.md"
 	@echo "bench-av  built-in anti-virus engine against clamd, into docs/benchmarks.md"
 	@echo "bench-milter  Postfix with mailgw-milter against no milter, a null milter and rspamd, into docs/benchmarks.md"
+	@echo "bench-relay  mailgw-relay with filtering against Postfix as a plain relay and Postfix with rspamd, into docs/benchmarks.md"
 	@echo "bench-accuracy  anti-spam accuracy and speed on the SpamAssassin corpus beside bogofilter and SpamAssassin, into docs/benchmarks.md"
 	@echo "fuzz    run every fuzz target for FUZZTIME (default $(FUZZTIME))"
 	@echo "run     build and scan the sample messages with the embedded default configuration"
@@ -52,6 +53,10 @@ bench-av:
 bench-milter:
 	$(GO) run ./bench/report -out docs/benchmarks.md -only milter -count 3
 
+# Needs the test peers and rspamd, like bench-milter.
+bench-relay:
+	$(GO) run ./bench/report -out docs/benchmarks.md -only relay -count 3
+
 # Needs npm (the corpus is fetched once into the cache, see bench/report -corpus), bogofilter and
 # spamassassin: scripts/setup-debian.sh --bench-deps. ACCURACY_FLAGS=-validate tunes on the training split.
 bench-accuracy:
@@ -73,6 +78,7 @@ fuzz:
 	$(GO) test ./notify -run='^$$' -fuzz=FuzzTemplateLoad -fuzztime=$(FUZZTIME)
 	$(GO) test ./antispam/bayes -run='^$$' -fuzz=FuzzReadModel -fuzztime=$(FUZZTIME)
 	$(GO) test ./relay -run='^$$' -fuzz=FuzzCheckLineEnds -fuzztime=$(FUZZTIME)
+	$(GO) test ./queue -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME)
 	for f in FuzzParseHTML FuzzTextLinks FuzzReceivedIP FuzzWords; do \
 		$(GO) test ./antispam/engine -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
 	$(GO) test ./antispam/fuzzy -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME)

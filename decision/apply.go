@@ -95,6 +95,9 @@ func setHeader(m *mimetree.Message, name, value string) []Modification {
 	return mods
 }
 
+// headerSlack is room for the fields a Plan adds to the header.
+const headerSlack = 1024
+
 // Apply returns the complete resulting message.
 func (p Plan) Apply(m *mimetree.Message) []byte {
 	hb := parseHeaderBlock(m.Raw[:m.HeaderLen])
@@ -102,6 +105,13 @@ func (p Plan) Apply(m *mimetree.Message) []byte {
 		hb.apply(mod)
 	}
 	var out bytes.Buffer
+	// One allocation for the whole message: the header may grow by the
+	// added fields, the body is usually copied as it is.
+	body := len(m.Raw) - m.HeaderLen
+	if p.BodyChanged {
+		body = len(p.Body)
+	}
+	out.Grow(m.HeaderLen + headerSlack + body)
 	hb.write(&out)
 	if p.BodyChanged {
 		out.Write(p.Body)

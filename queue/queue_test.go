@@ -2,6 +2,7 @@ package queue
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -28,7 +29,8 @@ func TestBatchCommitListRemove(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Add(entry("carol@example.com"), []byte("two")); err != nil {
+	e2, err := b.Add(entry("carol@example.com"), []byte("two"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	if es, _ := q.List(); len(es) != 0 {
@@ -58,6 +60,18 @@ func TestBatchCommitListRemove(t *testing.T) {
 	if err := q.Remove(e1.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second Remove = %v, want ErrNotFound", err)
 	}
+	if err := q.Done(e1.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Done after Remove = %v, want ErrNotFound", err)
+	}
+	if err := q.Done(e2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if es, _ := q.List(); len(es) != 0 {
+		t.Errorf("after Remove and Done: %v", es)
+	}
+	if err := q.Done("../x"); err == nil {
+		t.Error("Done with a path was accepted")
+	}
 	if err := q.Update(e1); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Update of a removed message = %v, want ErrNotFound", err)
 	}
@@ -67,12 +81,13 @@ func TestBatchCommitListRemove(t *testing.T) {
 }
 
 // TestRecover simulates the states a crash can leave: an uncommitted
-// batch, and a commit interrupted between the two renames.
+// batch, and an update interrupted before its rename.
 func TestRecover(t *testing.T) {
 	dir := t.TempDir()
 	q, _ := Open(dir)
 	b := q.Begin()
-	if _, err := b.Add(entry("bob@example.com"), []byte("kept")); err != nil {
+	kept, err := b.Add(entry("bob@example.com"), []byte("kept"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Commit(); err != nil {
@@ -82,23 +97,63 @@ func TestRecover(t *testing.T) {
 	if _, err := lost.Add(entry("dave@example.com"), []byte("never got 250")); err != nil {
 		t.Fatal(err)
 	}
-	half := q.Begin()
-	e, _ := half.Add(entry("erin@example.com"), []byte("half"))
-	if err := os.Rename(q.path(workDir, e.ID, extEML), q.path(readyDir, e.ID, extEML)); err != nil {
+	if err := os.WriteFile(q.path(kept.ID, extTmp), []byte("half an upd"), fileMode); err != nil {
 		t.Fatal(err)
 	}
 	q2, _ := Open(dir) // a new process
 	n, err := q2.Recover()
-	if err != nil || n != 4 {
-		t.Errorf("Recover removed %d files (%v), want 4", n, err)
+	if err != nil || n != 2 {
+		t.Errorf("Recover removed %d files (%v), want 2", n, err)
 	}
 	es, _ := q2.List()
 	if len(es) != 1 || es[0].Rcpts[0].Addr != "bob@example.com" {
 		t.Fatalf("after recovery: %+v", es)
 	}
-	left, _ := os.ReadDir(filepath.Join(dir, workDir))
-	if len(left) != 0 {
-		t.Errorf("work/ not emptied: %v", left)
+	if data, err := q2.Data(kept.ID); err != nil || string(data) != "kept" {
+		t.Errorf("after recovery: Data = %q, %v", data, err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, readyDir, "*"+extTmp)); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// TestRecoverLegacy: a queue of the two-file layout, with its own crash
+// leftovers (work/, a data file without envelope), becomes one file per
+// message with nothing lost.
+func TestRecoverLegacy(t *testing.T) {
+	dir := t.TempDir()
+	q, _ := Open(dir)
+	ready := filepath.Join(dir, readyDir)
+	e := entry("bob@example.com")
+	e.ID, e.Size, e.Attempts, e.LastError = "20261207-081500-abcdef012345", 3, 2, "451 later"
+	js, _ := json.Marshal(e)
+	files := map[string]string{
+		filepath.Join(ready, e.ID+legacyJSON):                          string(js),
+		filepath.Join(ready, e.ID+legacyEML):                           "old",
+		filepath.Join(ready, "20261207-081501-abcdef012345"+legacyEML): "orphan",
+		filepath.Join(dir, legacyWorkDir, "x"+legacyEML):               "uncommitted",
+	}
+	if err := os.MkdirAll(filepath.Join(dir, legacyWorkDir), dirMode); err != nil {
+		t.Fatal(err)
+	}
+	for path, text := range files {
+		if err := os.WriteFile(path, []byte(text), fileMode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := q.Recover(); err != nil || n != 3 {
+		t.Errorf("Recover removed %d files (%v), want 3 (work/x, both .eml)", n, err)
+	}
+	got, data, err := q.Message(e.ID)
+	if err != nil || string(data) != "old" || got.Attempts != 2 || got.LastError != "451 later" {
+		t.Errorf("converted message: %+v %q %v", got, data, err)
+	}
+	left, _ := os.ReadDir(ready)
+	if len(left) != 1 || left[0].Name() != e.ID+extMsg {
+		t.Errorf("ready/ after conversion: %v", left)
+	}
+	if _, err := os.Stat(filepath.Join(dir, legacyWorkDir)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("work/ kept: %v", err)
 	}
 }
 
@@ -167,4 +222,27 @@ func TestTool(t *testing.T) {
 	if code, _, _ := run("remove", "../etc"); code != exitFailed {
 		t.Errorf("remove with a path: %d", code)
 	}
+}
+
+// FuzzDecode: any file decodes or fails without panicking, and what
+// decodes encodes back to a file that decodes the same.
+func FuzzDecode(f *testing.F) {
+	raw, _ := encode(entry("bob@example.com"), []byte("Subject: x\r\n\r\nbody\r\n"))
+	f.Add(raw)
+	f.Add([]byte("{}\n"))
+	f.Add([]byte("{\"id\":\"x\"}"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		e, data, err := decode(raw)
+		if err != nil {
+			return
+		}
+		again, err := encode(e, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e2, data2, err := decode(again)
+		if err != nil || !bytes.Equal(data, data2) || e2.ID != e.ID || len(e2.Rcpts) != len(e.Rcpts) {
+			t.Fatalf("round trip: %+v %q %v, want %+v %q", e2, data2, err, e, data)
+		}
+	})
 }

@@ -66,7 +66,7 @@ func (d *Sender) record(e queue.Entry, data []byte, results []outcome) {
 func (d *Sender) reschedule(e queue.Entry, pending []queue.Recipient) {
 	q := d.srv.queue
 	if len(pending) == 0 {
-		if err := q.Remove(e.ID); err != nil && !errors.Is(err, queue.ErrNotFound) {
+		if err := q.Done(e.ID); err != nil && !errors.Is(err, queue.ErrNotFound) {
 			d.srv.log.Error("removing delivered message", "id", e.ID, "error", err)
 		}
 		return

@@ -16,6 +16,11 @@ import (
 	"github.com/mailgw/mailgw/routing"
 )
 
+// replyClosing is the reply of a server that is closing the session
+// (RFC 5321 §3.8, §4.2.3): to MAIL on a cached session it usually means
+// the server timed the idle session out, not that it refuses the mail.
+const replyClosing = 421
+
 // DSN statuses of DNS failures: RFC 3463 5.1.2 "bad destination system
 // address" for a domain that does not exist, RFC 7505 §4.2's 5.1.10 for
 // a null MX.
@@ -118,14 +123,20 @@ func allOutcomes(rcpts []queue.Recipient, perm bool, reply, remote string) []out
 	return out
 }
 
-// deliverTo runs one SMTP session to addr. reached is false when the
-// host could not be talked to at all, so that the next MX is tried.
+// deliverTo delivers over a session to addr: an idle one from the cache
+// when there is one, else a new one. reached is false when the host
+// could not be talked to at all, so that the next MX is tried.
 func (d *Sender) deliverTo(ctx context.Context, addr string, e queue.Entry, data []byte, rcpts []queue.Recipient) ([]outcome, bool) {
 	release, err := d.hostSlot(ctx, addr)
 	if err != nil {
 		return allOutcomes(rcpts, false, err.Error(), addr), false
 	}
 	defer release()
+	if cc := d.conns.take(addr); cc != nil {
+		if out, ok := d.reuse(ctx, cc, addr, e, data, rcpts); ok {
+			return out, true
+		}
+	}
 	out, reached, tlsFailed := d.session(ctx, addr, e, data, rcpts, true)
 	if tlsFailed {
 		// Opportunistic TLS: a server that offers STARTTLS but fails the
@@ -135,7 +146,40 @@ func (d *Sender) deliverTo(ctx context.Context, addr string, e queue.Entry, data
 	return out, reached
 }
 
-// session is one client session; see deliverTo.
+// reuse runs one transaction on a cached session. ok is false when the
+// session was dead or closing before the host answered MAIL (it timed
+// the idle session out): then nothing was sent and the caller opens a
+// new session.
+func (d *Sender) reuse(ctx context.Context, cc *cachedConn, addr string, e queue.Entry, data []byte, rcpts []queue.Recipient) (out []outcome, ok bool) {
+	stop := context.AfterFunc(ctx, func() { cc.nc.Close() })
+	out, answered, reusable := d.transfer(cc.c, addr, e, data, rcpts)
+	if !answered {
+		stop()
+		cc.c.Close()
+		return nil, false
+	}
+	d.keep(ctx, stop, addr, cc, reusable)
+	return out, true
+}
+
+// keep gives a session back to the cache after a transaction, or ends
+// it: when the transaction left it in doubt, or ctx ended (stop, the
+// guard that closes the connection then, has already run).
+func (d *Sender) keep(ctx context.Context, stop func() bool, addr string, cc *cachedConn, reusable bool) {
+	cc.quit = d.srv.rt.load().Service.Timeouts.SendingQuitTimeout
+	if !stop() || ctx.Err() != nil {
+		cc.c.Close()
+		return
+	}
+	if !reusable {
+		cc.close()
+		return
+	}
+	d.conns.put(addr, cc)
+}
+
+// session opens a new client session and runs one transaction on it; see
+// deliverTo.
 func (d *Sender) session(ctx context.Context, addr string, e queue.Entry, data []byte, rcpts []queue.Recipient, useTLS bool) (out []outcome, reached, tlsFailed bool) {
 	t := d.srv.rt.load().Service.Timeouts
 	dialer := net.Dialer{Timeout: t.SendingInitialTimeout}
@@ -143,11 +187,12 @@ func (d *Sender) session(ctx context.Context, addr string, e queue.Entry, data [
 	if err != nil {
 		return allOutcomes(rcpts, false, err.Error(), addr), false, false
 	}
+	opened := time.Now()
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
-	defer stop()
 	helo := d.srv.rt.load().Service.Network.Hostname
 	conn, _, err := openTLS(nc, helo, addr, useTLS, max(t.SendingInitialTimeout, t.SendingHelloTimeout))
 	if err != nil {
+		stop()
 		nc.Close()
 		var re *peerReply
 		if errors.As(err, &re) {
@@ -156,24 +201,33 @@ func (d *Sender) session(ctx context.Context, addr string, e queue.Entry, data [
 		return allOutcomes(rcpts, false, err.Error(), addr), false, errors.Is(err, errTLSHandshake)
 	}
 	c := smtp.NewClient(conn)
-	defer c.Close()
 	c.CommandTimeout = max(t.SendingInitialTimeout, t.SendingHelloTimeout)
 	if err := c.Hello(helo); err != nil {
+		stop()
+		c.Close()
 		return failed(rcpts, err, addr), isReply(err), false
 	}
-	return d.transfer(c, addr, e, data, rcpts), true, false
+	out, _, reusable := d.transfer(c, addr, e, data, rcpts)
+	d.keep(ctx, stop, addr, &cachedConn{nc: nc, c: c, opened: opened}, reusable)
+	return out, true, false
 }
 
-// transfer runs MAIL, RCPT and DATA on an open client.
-func (d *Sender) transfer(c *smtp.Client, addr string, e queue.Entry, data []byte, rcpts []queue.Recipient) []outcome {
+// transfer runs MAIL, RCPT and DATA on an open client. answered is false
+// when MAIL got no reply at all or 421 (a dead or closing session:
+// nothing was sent, another session may succeed); reusable is true
+// when the session ended the transaction cleanly (the message accepted,
+// or every recipient refused and RSET accepted), ready for the next.
+func (d *Sender) transfer(c *smtp.Client, addr string, e queue.Entry, data []byte, rcpts []queue.Recipient) (out []outcome, answered, reusable bool) {
 	t := d.srv.rt.load().Service.Timeouts
 	c.CommandTimeout = t.SendingMailTimeout
 	opts := &smtp.MailOptions{Size: int64(len(data)), UTF8: e.UTF8, Return: smtp.DSNReturn(e.Ret), EnvelopeID: e.EnvID}
 	if err := c.Mail(e.From, opts); err != nil {
-		return failed(rcpts, err, addr)
+		var se *smtp.SMTPError
+		answered := errors.As(err, &se) && se.Code != replyClosing
+		return failed(rcpts, err, addr), answered, false
 	}
 	c.CommandTimeout = t.SendingRcptTimeout
-	out := make([]outcome, len(rcpts))
+	out = make([]outcome, len(rcpts))
 	var accepted []int
 	for i, r := range rcpts {
 		out[i] = outcome{rcpt: r, remote: addr}
@@ -184,8 +238,7 @@ func (d *Sender) transfer(c *smtp.Client, addr string, e queue.Entry, data []byt
 		accepted = append(accepted, i)
 	}
 	if len(accepted) == 0 {
-		_ = c.Quit()
-		return out
+		return out, true, c.Reset() == nil
 	}
 	c.CommandTimeout = t.SendingDataInitiationTimeout
 	c.SubmissionTimeout = t.SendingDataTerminationTimeout
@@ -197,9 +250,7 @@ func (d *Sender) transfer(c *smtp.Client, addr string, e queue.Entry, data []byt
 		}
 		out[i].ok, out[i].reply = true, "250 accepted"
 	}
-	c.CommandTimeout = t.SendingQuitTimeout
-	_ = c.Quit()
-	return out
+	return out, true, err == nil
 }
 
 func sendData(c *smtp.Client, data []byte) error {

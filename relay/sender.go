@@ -16,22 +16,28 @@ type Sender struct {
 	srv *Server
 
 	incoming chan queue.Entry
+	// overflow is signalled when a push found incoming full: the queue
+	// then holds messages nobody was told about, and the sender rescans
+	// it as soon as it takes the signal instead of at the next tick.
+	overflow chan struct{}
 
 	mu       sync.Mutex
 	inflight map[string]bool       // queue ids being delivered
 	perHost  map[string]chan token // semaphores by "host:port"
 	slots    chan token
 	wg       sync.WaitGroup
+
+	conns connCache // sessions to next hops kept open between deliveries
 }
 
 type token struct{}
 
 // pushBuffer lets the receiving side hand over new messages without
-// waiting; when it is full, the next scan of the queue finds them.
+// waiting; when it is full, a scan of the queue finds them.
 const pushBuffer = 1024
 
 func newSender(s *Server) *Sender {
-	return &Sender{srv: s, incoming: make(chan queue.Entry, pushBuffer),
+	return &Sender{srv: s, incoming: make(chan queue.Entry, pushBuffer), overflow: make(chan struct{}, 1),
 		inflight: map[string]bool{}, perHost: map[string]chan token{},
 		slots: make(chan token, s.rt.load().Service.Limits.OutgoingSessions)}
 }
@@ -41,13 +47,19 @@ func (d *Sender) push(es ...queue.Entry) {
 	for _, e := range es {
 		select {
 		case d.incoming <- e:
-		default: // the periodic scan picks it up
+		default:
+			select {
+			case d.overflow <- struct{}{}:
+			default: // a rescan is already due
+			}
 		}
 	}
 }
 
 // run is the sender's loop: start with everything queued (after a
-// restart every message resumes), then take pushed messages and rescan.
+// restart every message resumes), then take pushed messages and rescan
+// periodically (retries, flushes) and after an overflow of pushes (a
+// burst faster than delivery).
 func (d *Sender) run(ctx context.Context) {
 	tick := time.NewTicker(d.srv.opts.ScanInterval)
 	defer tick.Stop()
@@ -56,9 +68,12 @@ func (d *Sender) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			d.wg.Wait()
+			d.conns.stop()
 			return
 		case e := <-d.incoming:
 			d.start(ctx, e)
+		case <-d.overflow:
+			d.scan(ctx)
 		case <-tick.C:
 			d.scan(ctx)
 		}
@@ -137,17 +152,11 @@ func (d *Sender) hostSlot(ctx context.Context, host string) (func(), error) {
 // the outcome: removed when every recipient is done, otherwise deferred
 // with backoff until MaximalQueueLifetime, then bounced.
 func (d *Sender) deliverEntry(ctx context.Context, id string) {
-	q := d.srv.queue
-	e, err := q.Entry(id)
+	e, data, err := d.srv.queue.Message(id)
 	if err != nil {
 		if !errors.Is(err, queue.ErrNotFound) {
 			d.srv.log.Error("reading queued message", "id", id, "error", err)
 		}
-		return
-	}
-	data, err := q.Data(id)
-	if err != nil {
-		d.srv.log.Error("reading queued message", "id", id, "error", err)
 		return
 	}
 	results := d.attempt(ctx, e, data)

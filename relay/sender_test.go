@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -249,4 +250,61 @@ func TestOutgoingSessionsPerHost(t *testing.T) {
 		}
 		waitEmpty(t, r)
 	}
+}
+
+// TestBurstBeyondPushBuffer: more messages arrive than the sender's
+// hand-over buffer holds while the next hop is stalled; every one is
+// delivered as soon as it answers, not at the next periodic scan (here
+// an hour away).
+func TestBurstBeyondPushBuffer(t *testing.T) {
+	const n = 1100 // above the sender's buffer of 1024
+	var held atomic.Bool
+	held.Store(true)
+	sink := postfixtest.StartCountingSink(t, func(string) error {
+		for held.Load() {
+			time.Sleep(10 * time.Millisecond)
+		}
+		return nil
+	})
+	r := start(t, setup{sink: sink, fake: true, opts: relay.Options{ScanInterval: time.Hour},
+		conf: "[mailgw.limits]\nMaximalIncomingSessionsPerIP=8\nMaximalIncomingMessagesPerSession=1024\n"})
+	out, err := exec.Command("/usr/sbin/smtp-source", "-d", "-s", "4", "-m", strconv.Itoa(n), "-l", "512",
+		"-f", "alice@example.org", "-t", "bob@example.com", "-M", "client.test", r.addr).CombinedOutput()
+	if err != nil || len(out) > 0 {
+		t.Fatalf("smtp-source: %v\n%s", err, out)
+	}
+	if got := sink.Count(); got != 0 {
+		t.Fatalf("%d messages passed the stalled sink", got)
+	}
+	held.Store(false)
+	sink.WaitCount(t, n, 30*time.Second)
+	waitEmpty(t, r)
+}
+
+// TestSessionReuse: messages to one next hop share a few sessions, as an
+// MTA's connection cache does, rather than one session each; a session
+// the next hop timed out while it was cached is replaced without
+// deferring the message.
+func TestSessionReuse(t *testing.T) {
+	const n = 30
+	sink := postfixtest.StartSinkWith(t, postfixtest.SinkOptions{Count: true, IdleTimeout: 300 * time.Millisecond})
+	r := start(t, setup{sink: sink, fake: true})
+	out, err := exec.Command("/usr/sbin/smtp-source", "-d", "-s", "2", "-m", strconv.Itoa(n), "-l", "512",
+		"-f", "alice@example.org", "-t", "bob@example.com", "-M", "client.test", r.addr).CombinedOutput()
+	if err != nil || len(out) > 0 {
+		t.Fatalf("smtp-source: %v\n%s", err, out)
+	}
+	sink.WaitCount(t, n, 20*time.Second)
+	// MaximalOutgoingSessionsPerHost is 4 by default.
+	if s := sink.Sessions(); s > 4 {
+		t.Errorf("%d messages took %d sessions to the next hop, want at most 4", n, s)
+	}
+	before := sink.Sessions()
+	time.Sleep(600 * time.Millisecond) // the sink closes the idle sessions; the relay still holds them
+	sendOne(t, r.addr, []string{"bob@example.com"}, "Subject: after idle\r\n\r\nx\r\n", "250 ")
+	sink.WaitCount(t, n+1, 10*time.Second)
+	if s := sink.Sessions(); s != before+1 {
+		t.Errorf("after the next hop closed the idle sessions: %d sessions, want %d", s, before+1)
+	}
+	waitEmpty(t, r)
 }

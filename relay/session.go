@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -179,7 +180,7 @@ func (s *session) Data(r io.Reader) error {
 	defer s.tc.setPhase(phaseCommand)
 	s.tc.messages++ // refused messages count too: the limit is on attempts
 	lim := s.srv.rt.load().Service.Limits
-	raw, err := io.ReadAll(r)
+	raw, err := readData(r, s.mailOpts.Size, lim.MaximalIncomingMessageSize)
 	s.tc.bytes += int64(len(raw))
 	if err != nil {
 		var se *smtp.SMTPError
@@ -198,6 +199,19 @@ func (s *session) Data(r io.Reader) error {
 	}
 	s.tc.setPhase(phaseFinished)
 	return s.srv.accept(context.Background(), s.transaction(raw))
+}
+
+// readData reads a message into a buffer of the size the client
+// declared in MAIL FROM (RFC 1870 SIZE), at most limit, so that a large
+// message is not copied again at every growth of the buffer; without a
+// declaration the buffer doubles as it fills.
+func readData(r io.Reader, declared, limit int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if declared > 0 {
+		buf.Grow(int(min(declared, limit)) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
 }
 
 // transaction is what accept needs of this session's message.

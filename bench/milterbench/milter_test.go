@@ -1,17 +1,11 @@
 package milterbench
 
 import (
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/mailgw/mailgw/internal/peer"
+	"github.com/mailgw/mailgw/bench/benchproc"
 	"github.com/mailgw/mailgw/milter/postfixtest"
 )
 
@@ -36,7 +30,7 @@ type milterCase struct {
 var cases = []milterCase{
 	{"postfix", func(*testing.B) (string, int) { return "", 0 }},
 	{"null", startNull},
-	{"rspamd", startRspamd},
+	{"rspamd", func(b *testing.B) (string, int) { return benchproc.StartRspamd(b) }},
 	{"mailgw", startMailgw},
 }
 
@@ -57,7 +51,7 @@ func BenchmarkMilter(b *testing.B) {
 				b.StopTimer()
 				b.ReportMetric(float64(Messages*b.N)/elapsed.Seconds(), "msgs/s")
 				if pid != 0 {
-					b.ReportMetric(float64(peakRSS(b, pid))/1024, "rss-MB")
+					b.ReportMetric(float64(benchproc.PeakRSS(pid))/1024, "rss-MB")
 				}
 			})
 		}
@@ -76,61 +70,11 @@ var discardAll = []string{
 // load runs smtp-source and fails when any message was not accepted.
 func load(b *testing.B, pf *postfixtest.Postfix, size int) {
 	b.Helper()
-	src := peer.Binary(b, "", "/usr/sbin/smtp-source", "apt-get install postfix")
-	cmd := exec.Command(src, "-d", "-s", strconv.Itoa(Sessions), "-m", strconv.Itoa(Messages), "-l", strconv.Itoa(size),
-		"-f", "alice@example.org", "-t", "bob@example.com", "-M", "client.test", pf.SMTPAddr)
-	out, err := cmd.CombinedOutput()
+	out, err := benchproc.SMTPSource(b, pf.SMTPAddr, Sessions, Messages, size)
 	if err != nil || len(out) > 0 {
-		b.Fatalf("smtp-source: %v\n%s\nPostfix log:\n%s", err, out, tail(pf.Log(), 40))
+		b.Fatalf("smtp-source: %v\n%s\nPostfix log:\n%s", err, out, benchproc.Tail(pf.Log(), 40))
 	}
 	if n := strings.Count(pf.Log(), "milter-reject"); n > 0 {
-		b.Fatalf("%d messages refused by the milter:\n%s", n, tail(pf.Log(), 40))
+		b.Fatalf("%d messages refused by the milter:\n%s", n, benchproc.Tail(pf.Log(), 40))
 	}
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-// peakRSS is the VmHWM of pid and its children, in KiB.
-func peakRSS(b *testing.B, pid int) int {
-	b.Helper()
-	total := 0
-	for _, p := range append([]int{pid}, children(pid)...) {
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p))
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(data), "\n") {
-			if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-				n, _ := strconv.Atoi(f[1])
-				total += n
-			}
-		}
-	}
-	return total
-}
-
-func children(pid int) []int {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
-	if err != nil {
-		return nil
-	}
-	var out []int
-	for _, f := range strings.Fields(string(data)) {
-		if n, err := strconv.Atoi(f); err == nil {
-			out = append(append(out, n), children(n)...)
-		}
-	}
-	return out
-}
-
-// repoRoot is the module root, for building the daemon.
-func repoRoot() string {
-	_, here, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(here), "..", "..")
 }

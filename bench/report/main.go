@@ -24,13 +24,15 @@ import (
 
 type result struct {
 	nsPerOp, bytesPerOp, allocsPerOp, mbPerS, rssKB, msgsPerS, rssMB []float64
+	// other holds the values of any other unit a benchmark reports.
+	other map[string][]float64
 }
 
 func main() {
 	out := flag.String("out", "docs/benchmarks.md", "Markdown file to write")
 	count := flag.Int("count", 5, "runs of each benchmark (the median is reported)")
 	benchtime := flag.String("benchtime", "1s", "go test -benchtime")
-	only := flag.String("only", "all", "which section to run: scan, av, milter, accuracy or all; the others are kept from the file")
+	only := flag.String("only", "all", "which section to run: scan, av, milter, relay, accuracy or all; the others are kept from the file")
 	corpus := flag.String("corpus", defaultCorpusCache(), "cache directory of the anti-spam corpus (never inside the repository)")
 	validate := flag.Bool("validate", false, "accuracy only: train on 4/5 of the training split, test on the rest, print the figures and write nothing")
 	misses := flag.String("misses", "", "accuracy only: write mailgw's wrong answers with their rules to this file")
@@ -54,11 +56,14 @@ func main() {
 	if err == nil && (*only == "all" || *only == "milter") {
 		sections["milter"], err = milterSection(*count)
 	}
+	if err == nil && (*only == "all" || *only == "relay") {
+		sections["relay"], err = relaySection(*count)
+	}
 	if err == nil && (*only == "all" || *only == "accuracy") {
 		sections["accuracy"], err = accuracySection(*corpus, *misses, *peers)
 	}
 	if err == nil && len(sections) == 0 {
-		err = fmt.Errorf("-only %q: want scan, av, milter, accuracy or all", *only)
+		err = fmt.Errorf("-only %q: want scan, av, milter, relay, accuracy or all", *only)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "report:", err)
@@ -77,8 +82,8 @@ func main() {
 // that were not run this time.
 func merge(old string, sections map[string]string, count int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `make bench` (all sections), `make bench-av`, `make bench-milter` or `make bench-accuracy`; median of %d runs per speed figure unless a section says otherwise.\n", count)
-	for _, name := range []string{"scan", "av", "milter", "accuracy"} {
+	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `make bench` (all sections), `make bench-av`, `make bench-milter`, `make bench-relay` or `make bench-accuracy`; median of %d runs per speed figure unless a section says otherwise.\n", count)
+	for _, name := range []string{"scan", "av", "milter", "relay", "accuracy"} {
 		text, ok := sections[name]
 		if !ok {
 			text = between(old, "<!-- section:"+name+" -->\n", "<!-- /section:"+name+" -->\n")
@@ -167,6 +172,11 @@ func parse(raw []byte) map[string]*result {
 				r.msgsPerS = append(r.msgsPerS, v)
 			case "rss-MB":
 				r.rssMB = append(r.rssMB, v)
+			default:
+				if r.other == nil {
+					r.other = map[string][]float64{}
+				}
+				r.other[f[i+1]] = append(r.other[f[i+1]], v)
 			}
 		}
 	}

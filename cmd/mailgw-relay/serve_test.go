@@ -157,7 +157,7 @@ func TestDurabilityKill9(t *testing.T) {
 	_ = first.Wait()
 	close(stop)
 	wg.Wait()
-	queued := len(mustGlob(t, filepath.Join(queue, "ready", "*.json")))
+	queued := len(mustGlob(t, filepath.Join(queue, "ready", "*.msg")))
 	if queued == 0 {
 		t.Fatal("the queue was empty at the kill: the test proves nothing")
 	}
@@ -260,7 +260,7 @@ func TestReloadAndStop(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("SIGTERM did not stop the daemon")
 	}
-	if n := len(mustGlob(t, filepath.Join(queue, "ready", "*.json"))); n != 1 {
+	if n := len(mustGlob(t, filepath.Join(queue, "ready", "*.msg"))); n != 1 {
 		t.Errorf("%d messages kept in the queue, want 1", n)
 	}
 }

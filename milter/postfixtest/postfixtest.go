@@ -42,6 +42,9 @@ type Postfix struct {
 // Log is everything Postfix logged so far (maillog_file = /dev/stdout).
 func (p *Postfix) Log() string { return p.proc.Output() }
 
+// Pid is master's process id; its children are Postfix's other daemons.
+func (p *Postfix) Pid() int { return p.proc.Pid() }
+
 // Stop ends master and its children; the test's cleanup also does.
 func (p *Postfix) Stop() { p.proc.Stop() }
 

@@ -28,6 +28,31 @@ type Sink struct {
 	delay    time.Duration // before each DATA reply
 	// active and peak count SMTP sessions open at the same time.
 	active, peak atomic.Int32
+	discard      bool // count only: benchmarks load it with thousands
+	idle         time.Duration
+	received     atomic.Int64 // messages whose DATA got 250
+	sessions     atomic.Int64 // connections accepted
+}
+
+// SinkOptions configure StartSinkWith.
+type SinkOptions struct {
+	// Rcpt is the verdict on each RCPT TO, as for StartSinkFunc.
+	Rcpt func(to string) error
+	// Count drops every message and only counts it, as StartCountingSink.
+	Count bool
+	// IdleTimeout is how long the sink waits for a client's next command
+	// before it closes the connection; 0 is 30 s.
+	IdleTimeout time.Duration
+}
+
+// StartSinkWith is a Sink with every option.
+func StartSinkWith(t testing.TB, o SinkOptions) *Sink {
+	t.Helper()
+	s := &Sink{rcpt: o.Rcpt, discard: o.Count, idle: o.IdleTimeout}
+	if !o.Count {
+		s.messages = make(chan Message, 100)
+	}
+	return startSink(t, s)
 }
 
 // StartSink listens on a free loopback port until the test ends.
@@ -40,7 +65,15 @@ func StartSink(t testing.TB) *Sink {
 // nil to accept, or the *smtp.SMTPError to answer; nil accepts all.
 func StartSinkFunc(t testing.TB, rcpt func(to string) error) *Sink {
 	t.Helper()
-	return startSink(t, &Sink{rcpt: rcpt})
+	return StartSinkWith(t, SinkOptions{Rcpt: rcpt})
+}
+
+// StartCountingSink is a Sink for load: it reads every message, drops it
+// and counts it (Count, WaitCount); Next never returns one. rcpt is as
+// for StartSinkFunc; nil accepts all.
+func StartCountingSink(t testing.TB, rcpt func(to string) error) *Sink {
+	t.Helper()
+	return StartSinkWith(t, SinkOptions{Rcpt: rcpt, Count: true})
 }
 
 // StartSlowSink is StartSink with a pause of delay before each reply to
@@ -48,7 +81,7 @@ func StartSinkFunc(t testing.TB, rcpt func(to string) error) *Sink {
 // many it opens at once.
 func StartSlowSink(t testing.TB, delay time.Duration) *Sink {
 	t.Helper()
-	return startSink(t, &Sink{delay: delay})
+	return startSink(t, &Sink{delay: delay, messages: make(chan Message, 100)})
 }
 
 // PeakSessions is the largest number of sessions that were open at the
@@ -61,8 +94,9 @@ func startSink(t testing.TB, s *Sink) *Sink {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Addr, s.messages = ln.Addr().String(), make(chan Message, 100)
+	s.Addr = ln.Addr().String()
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		s.sessions.Add(1)
 		n := s.active.Add(1)
 		for p := s.peak.Load(); n > p && !s.peak.CompareAndSwap(p, n); p = s.peak.Load() {
 		}
@@ -75,6 +109,9 @@ func startSink(t testing.TB, s *Sink) *Sink {
 	// go-smtp would log each as an error.
 	srv.ErrorLog = log.New(io.Discard, "", 0)
 	srv.ReadTimeout, srv.WriteTimeout = 30*time.Second, 30*time.Second
+	if s.idle > 0 {
+		srv.ReadTimeout = s.idle
+	}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return s
@@ -89,6 +126,25 @@ func (s *Sink) Next(t testing.TB, timeout time.Duration) Message {
 	case <-time.After(timeout):
 		t.Fatalf("postfixtest: no message reached the sink within %v", timeout)
 		return Message{}
+	}
+}
+
+// Sessions is how many connections the sink has accepted so far.
+func (s *Sink) Sessions() int { return int(s.sessions.Load()) }
+
+// Count is how many messages the sink has accepted so far.
+func (s *Sink) Count() int { return int(s.received.Load()) }
+
+// WaitCount waits until the sink has accepted at least n messages; it
+// fails the test after timeout.
+func (s *Sink) WaitCount(t testing.TB, n int, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for s.Count() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("postfixtest: %d of %d messages reached the sink within %v", s.Count(), n, timeout)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -126,12 +182,20 @@ func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (s *sinkSession) Data(r io.Reader) error {
+	if s.sink.discard {
+		_, err := io.Copy(io.Discard, r)
+		if err == nil {
+			s.sink.received.Add(1)
+		}
+		return err
+	}
 	var b bytes.Buffer
 	if _, err := io.Copy(&b, r); err != nil {
 		return err
 	}
 	s.msg.Data = b.Bytes()
 	time.Sleep(s.sink.delay)
+	s.sink.received.Add(1)
 	s.sink.messages <- s.msg
 	s.msg = Message{}
 	return nil
