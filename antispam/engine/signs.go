@@ -1,0 +1,105 @@
+package engine
+
+import (
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/mailgw/mailgw/antispam"
+)
+
+// Limits of the date and Subject-shape signs. As in formal.go they say
+// what the sign is; the weights are in the rules table.
+const (
+	// dateFutureSlack is how far the Date field may lie after the time
+	// the newest Received field was written: minutes of clock drift are
+	// common, hours are not, unless the sender writes local time with a
+	// wrong zone, as bulk-mail tools do.
+	dateFutureSlack = 3 * time.Hour
+	// capsMinLetters is how many letters a Subject needs before its
+	// case says anything: "FYI" or "RE: CVS" are not shouting.
+	capsMinLetters = 10
+)
+
+// msgIDRE is one msg-id (RFC 5322 3.6.4) in its common dot-atom form;
+// the obsolete and quoted forms are accepted as far as they keep the
+// angle brackets and one "@".
+var msgIDRE = regexp.MustCompile(`^<[^<>@\s]+@[^<>@\s]+>$`)
+
+// checkDates compares the Date field (RFC 5322 3.6.1, when the author
+// sent the message) with the time stamp of the newest Received field
+// (RFC 5321 4.4, after its last ";"), written by the relay the message
+// passed last. Spam tools often write a date in the future, to stay on
+// top of a mailbox sorted by date. A date long past is not a sign: mail
+// resent from archives has one too. Without both time stamps nothing is
+// said; NO_DATE covers a missing Date.
+func checkDates(v *verdict, in *input) {
+	h := in.msg.Header
+	date, err := mail.ParseDate(strings.TrimSpace(h.Get("Date")))
+	if err != nil {
+		return
+	}
+	received, ok := receivedTime(h.Values("Received"))
+	if !ok {
+		return
+	}
+	if d := date.Sub(received); d > dateFutureSlack {
+		v.add(antispam.RuleDateInFuture, fmt.Sprintf("Date %s after the newest Received", roundHours(d)))
+	}
+}
+
+// receivedTime returns the time stamp of the first (newest) Received
+// field that has a readable one.
+func receivedTime(fields []string) (time.Time, bool) {
+	for _, f := range fields {
+		i := strings.LastIndexByte(f, ';')
+		if i < 0 {
+			continue
+		}
+		if t, err := mail.ParseDate(strings.TrimSpace(f[i+1:])); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func roundHours(d time.Duration) string {
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+	}
+	return fmt.Sprintf("%d hours", int(d/time.Hour))
+}
+
+// checkMessageID fires MESSAGE_ID_MALFORMED for a Message-ID that is not
+// one msg-id of RFC 5322 3.6.4, "<" id-left "@" id-right ">": every MTA
+// and mail program writes that form, hand-made bulk tools often do not.
+// A missing field is NO_MESSAGE_ID's.
+func checkMessageID(v *verdict, in *input) {
+	h := in.msg.Header
+	if !h.Has("Message-Id") {
+		return
+	}
+	if id := strings.TrimSpace(h.Get("Message-Id")); !msgIDRE.MatchString(id) {
+		v.add(antispam.RuleMessageIDMalformed, "Message-ID: "+short(id))
+	}
+}
+
+// checkSubjectShape fires SUBJECT_ALL_CAPS for a Subject whose letters
+// are all capitals, counted only for scripts that have case.
+func checkSubjectShape(v *verdict, in *input) {
+	letters, upper := 0, 0
+	for _, r := range in.subject {
+		if unicode.IsUpper(r) || unicode.IsLower(r) {
+			letters++
+			if unicode.IsUpper(r) {
+				upper++
+			}
+		}
+	}
+	if letters >= capsMinLetters && upper == letters {
+		v.add(antispam.RuleSubjectAllCaps, "Subject: "+short(in.subject))
+	}
+}

@@ -1,0 +1,82 @@
+package engine_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mailgw/mailgw/antispam"
+	"github.com/mailgw/mailgw/policy"
+)
+
+// TestDateAndShapeSigns has a positive and a negative case for each sign
+// of signs.go, and the cases where a sign must stay silent because the
+// evidence is missing.
+func TestDateAndShapeSigns(t *testing.T) {
+	const rcvd = "Received: from mx.example.org ([192.0.2.7]) by mail.example.com; Mon, 23 Nov 2026 10:05:00 +0000\n"
+	tests := []struct {
+		name, raw, rule string
+		want            bool
+	}{
+		{"date hours ahead", rcvd + msgWith("Date", "Mon, 23 Nov 2026 18:00:00 +0000"), antispam.RuleDateInFuture, true},
+		{"date ahead by zone", rcvd + msgWith("Date", "Mon, 23 Nov 2026 10:00:00 -0500"), antispam.RuleDateInFuture, true},
+		{"date minutes ahead", rcvd + msgWith("Date", "Mon, 23 Nov 2026 10:30:00 +0000"), antispam.RuleDateInFuture, false},
+		{"date same time other zone", rcvd + msgWith("Date", "Mon, 23 Nov 2026 11:00:00 +0100"), antispam.RuleDateInFuture, false},
+		{"date long past", rcvd + msgWith("Date", "Fri, 3 Jan 1997 17:24:47 -0700"), antispam.RuleDateInFuture, false},
+		{"date ahead, no Received", msgWith("Date", "Tue, 24 Nov 2027 18:00:00 +0000"), antispam.RuleDateInFuture, false},
+		{"date unreadable", rcvd + msgWith("Date", "tomorrow"), antispam.RuleDateInFuture, false},
+		{"newest Received without time", "Received: from a by b\n" + rcvd + msgWith("Date", "Mon, 23 Nov 2026 18:00:00 +0000"), antispam.RuleDateInFuture, true},
+		{"message-id bare", msgWith("Message-ID", "20261123100000.1234@example.org"), antispam.RuleMessageIDMalformed, true},
+		{"message-id no at", msgWith("Message-ID", "<20261123100000.1234>"), antispam.RuleMessageIDMalformed, true},
+		{"message-id two", msgWith("Message-ID", "<a@example.org> <b@example.org>"), antispam.RuleMessageIDMalformed, true},
+		{"message-id normal", msgWith("Message-ID", "<CAF=x+1@mail.example.org>"), antispam.RuleMessageIDMalformed, false},
+		{"subject shouting", msgWith("Subject", "FREE CASH FOR YOU TODAY!!!"), antispam.RuleSubjectAllCaps, true},
+		{"subject short caps", msgWith("Subject", "FYI: CVS"), antispam.RuleSubjectAllCaps, false},
+		{"subject mixed", msgWith("Subject", "RE: NEW Release of the BUILD tools"), antispam.RuleSubjectAllCaps, false},
+		{"subject caseless script", msgWith("Subject", "=?UTF-8?B?"+b64("会议记录会议记录会议记录")+"?="), antispam.RuleSubjectAllCaps, false},
+	}
+	gw := load(t)
+	for _, tc := range tests {
+		r := check(t, gw, nil, tc.raw)
+		if got := fired(r, tc.rule); got != tc.want {
+			t.Errorf("%s: %s fired %v, want %v: %v", tc.name, tc.rule, got, tc.want, ruleNames(r))
+		}
+	}
+}
+
+// TestProbableBeforeFormal: a bulk message (Precedence: bulk, formal)
+// with enough spam signs for probable is probable spam, not formal; one
+// without stays formal.
+func TestProbableBeforeFormal(t *testing.T) {
+	gw := load(t, "SpamMarkProbable=true")
+	bulk := "Precedence: bulk\n"
+	signs := "From: winner\nTo: undisclosed-recipients:;\nSubject: CLAIM YOUR PRIZE NOW\n" +
+		"Date: Mon, 23 Nov 2026 10:00:00 +0000\nMessage-ID: <p-1@example.net>\n" + bulk + hamBody
+	if r := check(t, gw, nil, signs); r.Status != policy.ASProbable {
+		t.Errorf("bulk with spam signs: %s (score %.2f, %v), want probable", r.Status, r.Score, ruleNames(r))
+	}
+	if r := check(t, gw, nil, hamHeaders+bulk+hamBody); r.Status != policy.ASFormal {
+		t.Errorf("plain bulk: %s %v, want formal", r.Status, ruleNames(r))
+	}
+}
+
+// FuzzDateSigns feeds arbitrary Date and Received values to the date
+// sign: it must never panic, and a Date equal to the Received time
+// stamp is never in the future.
+func FuzzDateSigns(f *testing.F) {
+	f.Add("Mon, 23 Nov 2026 10:05:00 +0000", "from a by b; Mon, 23 Nov 2026 10:05:00 +0000")
+	f.Add("Fri, 3 Jan 1997 17:24:47 -0700", "from a by b;")
+	f.Add("23 Nov 2026 10:05 EST", ";;; Mon, 23 Nov 2026 10:05:00 (x)")
+	gw := load(f)
+	f.Fuzz(func(t *testing.T, date, received string) {
+		if strings.ContainsAny(date+received, "\r\n") {
+			return
+		}
+		check(t, gw, nil, "Received: "+received+"\n"+msgWith("Date", date))
+		if i := strings.LastIndexByte(received, ';'); i >= 0 {
+			stamp := strings.TrimSpace(received[i+1:])
+			if r := check(t, gw, nil, "Received: "+received+"\n"+msgWith("Date", stamp)); fired(r, antispam.RuleDateInFuture) {
+				t.Errorf("Date %q equal to the Received time is in the future", stamp)
+			}
+		}
+	})
+}
