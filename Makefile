@@ -72,7 +72,7 @@ fuzz:
 		$(GO) test ./quarantine -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
 	$(GO) test ./notify -run='^$$' -fuzz=FuzzTemplateLoad -fuzztime=$(FUZZTIME)
 	$(GO) test ./relay -run='^$$' -fuzz=FuzzCheckLineEnds -fuzztime=$(FUZZTIME)
-	for f in FuzzParseHTML FuzzTextLinks FuzzReceivedIP; do \
+	for f in FuzzParseHTML FuzzTextLinks FuzzReceivedIP FuzzDateSigns; do \
 		$(GO) test ./antispam/engine -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
 	for f in FuzzParseNDB FuzzParseHDB FuzzParseCVD FuzzMatch FuzzParsePE; do \
 		$(GO) test ./av/sigdb -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done

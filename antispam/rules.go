@@ -59,6 +59,7 @@ const (
 	RuleDateInFuture       = "DATE_IN_FUTURE"
 	RuleSubjectAllCaps     = "SUBJECT_ALL_CAPS"
 	RuleMessageIDMalformed = "MESSAGE_ID_MALFORMED"
+	RuleBase64ASCII        = "TEXT_BASE64_ASCII"
 
 	RuleAutoSubmitted = "AUTO_SUBMITTED"
 	RuleDSN           = "DSN"
@@ -126,6 +127,7 @@ func DefaultRules() []RuleDef {
 		{RuleDateInFuture, 2.0, MethodHeaders, "the Date field is more than 3 hours after the newest Received time stamp"},
 		{RuleSubjectAllCaps, 1.0, MethodHeaders, "the Subject has 10 or more letters, all capitals"},
 		{RuleMessageIDMalformed, 1.0, MethodHeaders, "the Message-ID is not one <left@right> (RFC 5322 3.6.4)"},
+		{RuleBase64ASCII, 1.0, MethodHeaders, "a text part in base64 that holds only 7-bit characters"},
 
 		{RuleAutoSubmitted, 0, MethodFormal, "Auto-Submitted other than no (RFC 3834)"},
 		{RuleDSN, 0, MethodFormal, "a delivery status notification (RFC 3464)"},

@@ -43,6 +43,7 @@ func checkFormal(v *verdict, in *input, p *policy.Params) {
 	checkStructure(v, in)
 	checkDates(v, in)
 	checkMessageID(v, in)
+	checkBase64Text(v, in)
 	checkSubjectShape(v, in)
 	checkEnvelope(v, in)
 	checkAutomatic(v, in)

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/mailgw/mailgw/antispam"
+	"github.com/mailgw/mailgw/mimetree"
 )
 
 // Limits of the date and Subject-shape signs. As in formal.go they say
@@ -85,6 +87,33 @@ func checkMessageID(v *verdict, in *input) {
 	if id := strings.TrimSpace(h.Get("Message-Id")); !msgIDRE.MatchString(id) {
 		v.add(antispam.RuleMessageIDMalformed, "Message-ID: "+short(id))
 	}
+}
+
+// checkBase64Text fires TEXT_BASE64_ASCII for a text part sent in base64
+// (RFC 2045 6.8) although it holds only 7-bit characters: mail programs
+// choose base64 for text that needs it (8-bit charsets), and for plain
+// ASCII write 7bit or quoted-printable; base64 of ASCII text hides its
+// words from filters that read the raw message.
+func checkBase64Text(v *verdict, in *input) {
+	for _, o := range in.msg.Objects {
+		if o.Kind != mimetree.KindLeaf || o.Disposition == "attachment" || len(o.Content) == 0 ||
+			(o.MediaType != "text/plain" && o.MediaType != "text/html") {
+			continue
+		}
+		if strings.EqualFold(strings.TrimSpace(o.Header.Get("Content-Transfer-Encoding")), "base64") && ascii(o.Content) {
+			v.add(antispam.RuleBase64ASCII, o.MediaType)
+			return
+		}
+	}
+}
+
+func ascii(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // checkSubjectShape fires SUBJECT_ALL_CAPS for a Subject whose letters
