@@ -60,6 +60,10 @@ const (
 	RuleSubjectAllCaps     = "SUBJECT_ALL_CAPS"
 	RuleMessageIDMalformed = "MESSAGE_ID_MALFORMED"
 	RuleBase64ASCII        = "TEXT_BASE64_ASCII"
+	RuleFromNoName         = "FROM_NO_NAME"
+	RulePriorityHigh       = "PRIORITY_HIGH"
+	RuleSubjectMoney       = "SUBJECT_MONEY"
+	RuleExclamationRun     = "EXCLAMATION_RUN"
 
 	RuleAutoSubmitted = "AUTO_SUBMITTED"
 	RuleDSN           = "DSN"
@@ -128,6 +132,10 @@ func DefaultRules() []RuleDef {
 		{RuleSubjectAllCaps, 1.0, MethodHeaders, "the Subject has 10 or more letters, all capitals"},
 		{RuleMessageIDMalformed, 1.0, MethodHeaders, "the Message-ID is not one <left@right> (RFC 5322 3.6.4)"},
 		{RuleBase64ASCII, 1.0, MethodHeaders, "a text part in base64 that holds only 7-bit characters"},
+		{RuleFromNoName, 0.5, MethodHeaders, "the From address has no display name"},
+		{RulePriorityHigh, 1.0, MethodHeaders, "X-Priority 1 or 2, or X-MSMail-Priority: High"},
+		{RuleSubjectMoney, 1.0, MethodHeaders, "a dollar amount in the Subject"},
+		{RuleExclamationRun, 1.0, MethodContent, "three or more exclamation marks in a row in the Subject or the text"},
 
 		{RuleAutoSubmitted, 0, MethodFormal, "Auto-Submitted other than no (RFC 3834)"},
 		{RuleDSN, 0, MethodFormal, "a delivery status notification (RFC 3464)"},

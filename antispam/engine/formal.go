@@ -44,6 +44,8 @@ func checkFormal(v *verdict, in *input, p *policy.Params) {
 	checkDates(v, in)
 	checkMessageID(v, in)
 	checkBase64Text(v, in)
+	checkSender(v, in)
+	checkPriority(v, in)
 	checkSubjectShape(v, in)
 	checkEnvelope(v, in)
 	checkAutomatic(v, in)

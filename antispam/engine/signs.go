@@ -26,6 +26,18 @@ const (
 	capsMinLetters = 10
 )
 
+// Patterns of the shape signs.
+var (
+	// exclaimRE: three exclamation marks in a row, shouting that mail
+	// between people rarely has.
+	exclaimRE = regexp.MustCompile(`!{3,}`)
+	// moneyRE: an amount in dollars, or "$$".
+	moneyRE = regexp.MustCompile(`\$\s?[0-9]|\$\$`)
+	// priorityRE: X-Priority 1 (highest) or 2 (high), as Outlook writes
+	// it ("1 (Highest)"), and X-MSMail-Priority: High.
+	priorityRE = regexp.MustCompile(`(?i)^\s*(?:[12]\b|high\b)`)
+)
+
 // msgIDRE is one msg-id (RFC 5322 3.6.4) in its common dot-atom form;
 // the obsolete and quoted forms are accepted as far as they keep the
 // angle brackets and one "@".
@@ -116,8 +128,47 @@ func ascii(b []byte) bool {
 	return true
 }
 
+// checkSender fires FROM_NO_NAME for a From field with an address and no
+// display name (or the address again as its name): people's mail
+// programs write the name the user configured; bulk tools often write
+// the bare address.
+func checkSender(v *verdict, in *input) {
+	if len(in.from.addrs) != 1 {
+		return
+	}
+	name := ""
+	if len(in.from.names) == 1 { // a broken field may have none
+		name = strings.Trim(strings.TrimSpace(in.from.names[0]), `"'`)
+	}
+	if name == "" || strings.EqualFold(name, in.from.addrs[0]) || !strings.ContainsFunc(name, unicode.IsLetter) {
+		v.add(antispam.RuleFromNoName, "From: "+short(in.from.addrs[0]))
+	}
+}
+
+// checkPriority fires PRIORITY_HIGH for a message marked urgent by the
+// sender's program (X-Priority, X-MSMail-Priority; no RFC, written by
+// Outlook and its imitators): mail tools mark everything urgent.
+func checkPriority(v *verdict, in *input) {
+	h := in.msg.Header
+	for _, k := range []string{"X-Priority", "X-MSMail-Priority"} {
+		if p := h.Get(k); p != "" && priorityRE.MatchString(p) {
+			v.add(antispam.RulePriorityHigh, k+": "+short(p))
+			return
+		}
+	}
+}
+
+// checkShouting fires EXCLAMATION_RUN for "!!!" in the Subject or the
+// text. It runs with the content checks, which read the text.
+func checkShouting(v *verdict, subject, text string) {
+	if exclaimRE.MatchString(subject) || exclaimRE.MatchString(text) {
+		v.add(antispam.RuleExclamationRun, "")
+	}
+}
+
 // checkSubjectShape fires SUBJECT_ALL_CAPS for a Subject whose letters
-// are all capitals, counted only for scripts that have case.
+// are all capitals, counted only for scripts that have case, and
+// SUBJECT_MONEY for a dollar amount in it.
 func checkSubjectShape(v *verdict, in *input) {
 	letters, upper := 0, 0
 	for _, r := range in.subject {
@@ -130,5 +181,8 @@ func checkSubjectShape(v *verdict, in *input) {
 	}
 	if letters >= capsMinLetters && upper == letters {
 		v.add(antispam.RuleSubjectAllCaps, "Subject: "+short(in.subject))
+	}
+	if moneyRE.MatchString(in.subject) {
+		v.add(antispam.RuleSubjectMoney, "Subject: "+short(in.subject))
 	}
 }
