@@ -64,6 +64,8 @@ const (
 	RulePriorityHigh       = "PRIORITY_HIGH"
 	RuleSubjectMoney       = "SUBJECT_MONEY"
 	RuleExclamationRun     = "EXCLAMATION_RUN"
+	RuleDateBadZone        = "DATE_BAD_ZONE"
+	RuleURLIP              = "URL_IP"
 
 	RuleAutoSubmitted = "AUTO_SUBMITTED"
 	RuleDSN           = "DSN"
@@ -135,6 +137,8 @@ func DefaultRules() []RuleDef {
 		{RuleFromNoName, 0.5, MethodHeaders, "the From address has no display name"},
 		{RulePriorityHigh, 1.0, MethodHeaders, "X-Priority 1 or 2, or X-MSMail-Priority: High"},
 		{RuleSubjectMoney, 1.0, MethodHeaders, "a dollar amount in the Subject"},
+		{RuleDateBadZone, 1.5, MethodHeaders, "the Date field has a numeric zone outside -1200 to +1400 (RFC 5322 3.3)"},
+		{RuleURLIP, 1.0, MethodContent, "a link to a bare IP address"},
 		{RuleExclamationRun, 1.0, MethodContent, "three or more exclamation marks in a row in the Subject or the text"},
 
 		{RuleAutoSubmitted, 0, MethodFormal, "Auto-Submitted other than no (RFC 3834)"},

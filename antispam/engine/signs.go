@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"net/mail"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -31,6 +32,9 @@ var (
 	// exclaimRE: three exclamation marks in a row, shouting that mail
 	// between people rarely has.
 	exclaimRE = regexp.MustCompile(`!{3,}`)
+	// zoneRE: the numeric zone that ends a date-time (RFC 5322 3.3),
+	// before an optional comment such as "(PDT)".
+	zoneRE = regexp.MustCompile(`\s([+-][0-9]{4})\s*(?:\([^)]*\))?\s*$`)
 	// moneyRE: an amount in dollars, or "$$".
 	moneyRE = regexp.MustCompile(`\$\s?[0-9]|\$\$`)
 	// priorityRE: X-Priority 1 (highest) or 2 (high), as Outlook writes
@@ -43,7 +47,9 @@ var (
 // angle brackets and one "@".
 var msgIDRE = regexp.MustCompile(`^<[^<>@\s]+@[^<>@\s]+>$`)
 
-// checkDates compares the Date field (RFC 5322 3.6.1, when the author
+// checkDates fires DATE_BAD_ZONE for a numeric zone no place on earth
+// has (RFC 5322 3.3; the offsets in use run from -12:00 to +14:00): bulk
+// tools compute it wrongly. It also compares the Date field (RFC 5322 3.6.1, when the author
 // sent the message) with the time stamp of the newest Received field
 // (RFC 5321 4.4, after its last ";"), written by the relay the message
 // passed last. Spam tools often write a date in the future, to stay on
@@ -52,7 +58,11 @@ var msgIDRE = regexp.MustCompile(`^<[^<>@\s]+@[^<>@\s]+>$`)
 // said; NO_DATE covers a missing Date.
 func checkDates(v *verdict, in *input) {
 	h := in.msg.Header
-	date, err := mail.ParseDate(strings.TrimSpace(h.Get("Date")))
+	raw := strings.TrimSpace(h.Get("Date"))
+	if z := zoneRE.FindStringSubmatch(raw); z != nil && !validZone(z[1]) {
+		v.add(antispam.RuleDateBadZone, "Date: "+short(raw))
+	}
+	date, err := mail.ParseDate(raw)
 	if err != nil {
 		return
 	}
@@ -63,6 +73,18 @@ func checkDates(v *verdict, in *input) {
 	if d := date.Sub(received); d > dateFutureSlack {
 		v.add(antispam.RuleDateInFuture, fmt.Sprintf("Date %s after the newest Received", roundHours(d)))
 	}
+}
+
+// validZone reports whether a numeric zone ("+hhmm" or "-hhmm", RFC 5322
+// 3.3) is one of this world: from -12:00 to +14:00, minutes under 60.
+func validZone(z string) bool {
+	hh := int(z[1]-'0')*10 + int(z[2]-'0')
+	mm := int(z[3]-'0')*10 + int(z[4]-'0')
+	limit := 12
+	if z[0] == '+' {
+		limit = 14
+	}
+	return mm < 60 && hh*60+mm <= limit*60
 }
 
 // receivedTime returns the time stamp of the first (newest) Received
@@ -158,11 +180,23 @@ func checkPriority(v *verdict, in *input) {
 	}
 }
 
-// checkShouting fires EXCLAMATION_RUN for "!!!" in the Subject or the
-// text. It runs with the content checks, which read the text.
-func checkShouting(v *verdict, subject, text string) {
-	if exclaimRE.MatchString(subject) || exclaimRE.MatchString(text) {
+// checkTextSigns runs with the content checks, which read the text: it
+// fires EXCLAMATION_RUN for "!!!" in the Subject or the text, and URL_IP
+// for a link to a bare IP address: senders of mail people want have a
+// name for their web server, senders of spam often a rented address.
+func checkTextSigns(v *verdict, subject string, c *content) {
+	if exclaimRE.MatchString(subject) || exclaimRE.MatchString(c.text) {
 		v.add(antispam.RuleExclamationRun, "")
+	}
+	for _, l := range c.links {
+		u, err := url.Parse(strings.TrimSpace(l))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			continue
+		}
+		if h := u.Hostname(); h != "" && isIPHost(h) {
+			v.add(antispam.RuleURLIP, short(l))
+			return
+		}
 	}
 }
 
