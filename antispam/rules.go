@@ -150,7 +150,7 @@ func DefaultRules() []RuleDef {
 		{RuleHTMLObfuscated, 1.0, MethodContent, "words broken up by entities or markup to hide them from filters"},
 		{RuleBayes999, 8, MethodContent, "Bayesian spam probability at least 0.999"},
 		{RuleBayes99, 6, MethodContent, "Bayesian spam probability 0.99-0.999"},
-		{RuleBayes90, 4, MethodContent, "Bayesian spam probability 0.90-0.99"},
+		{RuleBayes90, 4.5, MethodContent, "Bayesian spam probability 0.90-0.99"},
 		{RuleBayes70, 1.5, MethodContent, "Bayesian spam probability 0.70-0.90"},
 		{RuleBayes30, 0, MethodContent, "Bayesian spam probability 0.10-0.30"},
 		{RuleBayes10, -1, MethodContent, "Bayesian spam probability 0.01-0.10"},
