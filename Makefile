@@ -79,7 +79,7 @@ fuzz:
 	$(GO) test ./antispam/bayes -run='^$$' -fuzz=FuzzReadModel -fuzztime=$(FUZZTIME)
 	$(GO) test ./relay -run='^$$' -fuzz=FuzzCheckLineEnds -fuzztime=$(FUZZTIME)
 	$(GO) test ./queue -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME)
-	for f in FuzzParseHTML FuzzTextLinks FuzzReceivedIP FuzzWords; do \
+	for f in FuzzParseHTML FuzzTextLinks FuzzReceivedIP FuzzWords FuzzDateSigns; do \
 		$(GO) test ./antispam/engine -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) || exit 1; done
 	$(GO) test ./antispam/fuzzy -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME)
 	$(GO) test ./internal/samplefile -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME)

@@ -58,6 +58,17 @@ const (
 	RuleRcptNotInHdr   = "RCPT_NOT_IN_HEADERS"
 	RuleNullSenderUser = "NULL_SENDER_NOT_REPORT"
 
+	RuleDateInFuture       = "DATE_IN_FUTURE"
+	RuleSubjectAllCaps     = "SUBJECT_ALL_CAPS"
+	RuleMessageIDMalformed = "MESSAGE_ID_MALFORMED"
+	RuleBase64ASCII        = "TEXT_BASE64_ASCII"
+	RuleFromNoName         = "FROM_NO_NAME"
+	RulePriorityHigh       = "PRIORITY_HIGH"
+	RuleSubjectMoney       = "SUBJECT_MONEY"
+	RuleExclamationRun     = "EXCLAMATION_RUN"
+	RuleDateBadZone        = "DATE_BAD_ZONE"
+	RuleURLIP              = "URL_IP"
+
 	RuleAutoSubmitted = "AUTO_SUBMITTED"
 	RuleDSN           = "DSN"
 	RuleMDN           = "MDN"
@@ -124,6 +135,16 @@ func DefaultRules() []RuleDef {
 		{RuleFromMismatch, 0.3, MethodHeaders, "the envelope sender's domain differs from the From domain"},
 		{RuleRcptNotInHdr, 0.3, MethodHeaders, "no envelope recipient appears in To or Cc"},
 		{RuleNullSenderUser, 1.0, MethodHeaders, "null envelope sender but no delivery report or auto-reply"},
+		{RuleDateInFuture, 2.0, MethodHeaders, "the Date field is more than 3 hours after the newest Received time stamp"},
+		{RuleSubjectAllCaps, 1.0, MethodHeaders, "the Subject has 10 or more letters, all capitals"},
+		{RuleMessageIDMalformed, 1.0, MethodHeaders, "the Message-ID is not one <left@right> (RFC 5322 3.6.4)"},
+		{RuleBase64ASCII, 1.0, MethodHeaders, "a text part in base64 that holds only 7-bit characters"},
+		{RuleFromNoName, 0.5, MethodHeaders, "the From address has no display name"},
+		{RulePriorityHigh, 1.0, MethodHeaders, "X-Priority 1 or 2, or X-MSMail-Priority: High"},
+		{RuleSubjectMoney, 1.0, MethodHeaders, "a dollar amount in the Subject"},
+		{RuleDateBadZone, 1.5, MethodHeaders, "the Date field has a numeric zone outside -1200 to +1400 (RFC 5322 3.3)"},
+		{RuleURLIP, 1.0, MethodContent, "a link to a bare IP address"},
+		{RuleExclamationRun, 1.0, MethodContent, "three or more exclamation marks in a row in the Subject or the text"},
 
 		{RuleAutoSubmitted, 0, MethodFormal, "Auto-Submitted other than no (RFC 3834)"},
 		{RuleDSN, 0, MethodFormal, "a delivery status notification (RFC 3464)"},
@@ -134,7 +155,7 @@ func DefaultRules() []RuleDef {
 		{RuleHTMLObfuscated, 1.0, MethodContent, "words broken up by entities or markup to hide them from filters"},
 		{RuleBayes999, 8, MethodContent, "Bayesian spam probability at least 0.999"},
 		{RuleBayes99, 6, MethodContent, "Bayesian spam probability 0.99-0.999"},
-		{RuleBayes90, 4, MethodContent, "Bayesian spam probability 0.90-0.99"},
+		{RuleBayes90, 4.5, MethodContent, "Bayesian spam probability 0.90-0.99"},
 		{RuleBayes70, 1.5, MethodContent, "Bayesian spam probability 0.70-0.90"},
 		{RuleBayes30, 0, MethodContent, "Bayesian spam probability 0.10-0.30"},
 		{RuleBayes10, -1, MethodContent, "Bayesian spam probability 0.01-0.10"},

@@ -73,6 +73,7 @@ func (e *Engine) checkContent(ctx context.Context, v *verdict, in *input) {
 	if c.obfusc >= minObfuscations {
 		v.add(antispam.RuleHTMLObfuscated, fmt.Sprintf("%d broken-up words", c.obfusc))
 	}
+	checkTextSigns(v, in.subject, c)
 	if e.opts.Bayes != nil {
 		e.checkBayes(ctx, v, messageTokens(in.msg, in.subject, c))
 	}

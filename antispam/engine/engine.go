@@ -205,8 +205,10 @@ func (v *verdict) merge(o *verdict) {
 }
 
 // result turns the rules into a status with the group's thresholds
-// (guide 4.3.5): blacklisted whatever else was found, then spam, formal,
-// probable.
+// (guide 4.3.5): blacklisted whatever else was found, then spam,
+// probable, formal. Probable comes before formal because formal means an
+// automatic message without sufficient spam signs: a Precedence: bulk
+// field must not shield a message that scores as probable spam.
 func (e *Engine) result(v *verdict, p *policy.Params) antispam.Result {
 	r := antispam.Result{Rules: v.rules}
 	best := 0.0
@@ -227,10 +229,10 @@ func (e *Engine) result(v *verdict, p *policy.Params) antispam.Result {
 		r.Status, r.Method = policy.ASBlacklisted, antispam.MethodDNSBL
 	case r.Score >= th.Spam:
 		r.Status = policy.ASSpam
-	case v.formal:
-		r.Status, r.Method = policy.ASFormal, antispam.MethodFormal
 	case r.Score >= th.Probable && p.Checks[checkMarkProbable]:
 		r.Status = policy.ASProbable
+	case v.formal:
+		r.Status, r.Method = policy.ASFormal, antispam.MethodFormal
 	default:
 		r.Status, r.Method = policy.ASNotDetected, ""
 	}

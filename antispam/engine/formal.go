@@ -42,6 +42,12 @@ func checkFormal(v *verdict, in *input, p *policy.Params) {
 	checkSubject(v, in, on)
 	checkScripts(v, in, on)
 	checkStructure(v, in)
+	checkDates(v, in)
+	checkMessageID(v, in)
+	checkBase64Text(v, in)
+	checkSender(v, in)
+	checkPriority(v, in)
+	checkSubjectShape(v, in)
 	checkEnvelope(v, in)
 	checkAutomatic(v, in)
 }
@@ -208,7 +214,8 @@ func checkEnvelope(v *verdict, in *input) {
 }
 
 // checkAutomatic marks delivery reports, disposition notifications and
-// auto-replies: they get the formal status unless they score as spam.
+// auto-replies: they get the formal status unless they score as spam or
+// probable spam.
 func checkAutomatic(v *verdict, in *input) {
 	h := in.msg.Header
 	if a := h.Get("Auto-Submitted"); a != "" && !autoSubRE.MatchString(a) {

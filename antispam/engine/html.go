@@ -114,8 +114,13 @@ func readAttrs(z *html.Tokenizer, out *htmlText, tag string) bool {
 		case "hidden":
 			hidden = true
 		case "size":
-			if n, err := strconv.Atoi(strings.TrimSpace(value)); tag == "font" && err == nil && n <= 0 {
-				hidden = true
+			// Only an absolute size of 0 hides: "-1" and "+2" are sizes
+			// relative to the base font (HTML 3.2 FONT), and 1 is small
+			// but readable.
+			if v := strings.TrimSpace(value); tag == "font" && v != "" && v[0] != '-' && v[0] != '+' {
+				if n, err := strconv.Atoi(v); err == nil && n <= 0 {
+					hidden = true
+				}
 			}
 		}
 		if !more {

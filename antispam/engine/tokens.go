@@ -155,10 +155,13 @@ func headerTokens(t *tokenSet, msg *mimetree.Message) {
 	fields := msg.Header.Fields()
 	for fields.Next() && len(t.out)-start < maxHeaderTokens {
 		key := strings.ToLower(fields.Key())
+		if deliveryField(key) {
+			continue
+		}
 		t.add("h:" + key)
 		value := fields.Value()
 		switch key {
-		case "from", "reply-to", "sender", "return-path", "to", "cc", "errors-to":
+		case "from", "reply-to", "sender", "to", "cc", "errors-to":
 			addressTokens(t, key, mimetree.DecodeWords(value))
 		case "received":
 			if received++; received <= maxReceived {
@@ -172,6 +175,22 @@ func headerTokens(t *tokenSet, msg *mimetree.Message) {
 			t.words(key+":", mimetree.DecodeWords(value))
 		}
 	}
+}
+
+// deliveryField reports whether a field is written at or after final
+// delivery: by the delivering MTA (Return-Path, RFC 5321 4.4;
+// Delivered-To, Envelope-To), by a filter on the mailbox host (X-Spam-*)
+// or by the mail store and the reader's program (Status, X-Status,
+// X-Keywords, X-UID). A gateway never sees them, while messages learnt
+// from mailbox files are full of them: tokens of theirs would describe
+// the mailbox a message was saved in, not the message.
+func deliveryField(key string) bool {
+	switch key {
+	case "return-path", "delivered-to", "delivery-date", "envelope-to", "x-original-to",
+		"status", "x-status", "x-keywords", "x-uid", "lines", "content-length":
+		return true
+	}
+	return strings.HasPrefix(key, "x-spam-") || strings.HasPrefix(key, "x-mozilla-")
 }
 
 // addressTokens adds the words of an address field (display names and

@@ -69,3 +69,17 @@ func BenchmarkWords(b *testing.B) {
 		newTokenSet().words("", text)
 	}
 }
+
+// TestDeliveryFieldsNotTokens: fields written at final delivery or by the
+// mail store yield no token, so that a message learnt from a mailbox file
+// and the same message checked at the gateway have the same features.
+func TestDeliveryFieldsNotTokens(t *testing.T) {
+	body := "From: Alice <alice@example.org>\r\nSubject: Lunch\r\n\r\nSee you at noon.\r\n"
+	stored := "Return-Path: <alice@example.org>\r\nDelivered-To: bob@example.com\r\nX-Spam-Status: No, score=0.1\r\n" +
+		"Status: RO\r\nX-Status: A\r\nX-Keywords: $Label1\r\nX-UID: 17\r\n" + body
+	gateway := MessageTokens(mimetree.Parse([]byte(body), mimetree.Limits{}))
+	mailbox := MessageTokens(mimetree.Parse([]byte(stored), mimetree.Limits{}))
+	if !slices.Equal(gateway, mailbox) {
+		t.Errorf("mailbox copy has other tokens:\n%q\nwant\n%q", mailbox, gateway)
+	}
+}
