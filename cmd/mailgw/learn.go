@@ -10,8 +10,6 @@ import (
 
 	"github.com/mailgw/mailgw/antispam/bayes"
 	"github.com/mailgw/mailgw/antispam/engine"
-	"github.com/mailgw/mailgw/config"
-	"github.com/mailgw/mailgw/gateway"
 	"github.com/mailgw/mailgw/mimetree"
 )
 
@@ -24,13 +22,11 @@ const learnBatch = 200
 // the Bayesian classifier of [mailgw.antispam] with message files (a
 // directory stands for every file under it).
 func runLearn(args []string, stdout, stderr io.Writer) int {
-	var configPath string
-	var overrides []string
+	var cf configFlags
 	var spam, ham bool
 	fs := pflag.NewFlagSet("learn", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVarP(&configPath, "config", "c", "", "configuration file (default: the embedded default)")
-	fs.StringArrayVarP(&overrides, "set", "o", nil, "override a parameter: section.Key=value (repeatable)")
+	cf.register(fs)
 	fs.BoolVar(&spam, "spam", false, "the messages are spam")
 	fs.BoolVar(&ham, "ham", false, "the messages are not spam")
 	if err := fs.Parse(args); err != nil {
@@ -41,7 +37,7 @@ func runLearn(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: mailgw learn --spam|--ham [--config F] PATH...")
 		return exitUsage
 	}
-	gw, err := gateway.Load(configPath, config.Options{Env: os.LookupEnv, Overrides: overrides})
+	gw, err := cf.load()
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailed

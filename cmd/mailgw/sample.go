@@ -16,7 +16,6 @@ import (
 	"github.com/mailgw/mailgw/antispam/fuzzy"
 	"github.com/mailgw/mailgw/antispam/imagehash"
 	"github.com/mailgw/mailgw/config"
-	"github.com/mailgw/mailgw/gateway"
 	"github.com/mailgw/mailgw/mimetree"
 )
 
@@ -26,13 +25,12 @@ import (
 // an ImageSamples file (by default the last path of each in
 // [mailgw.antispam]), skipping what the file already holds.
 func runSample(args []string, stdout, stderr io.Writer) int {
-	var configPath, fuzzyFile, imageFile string
-	var overrides []string
+	var cf configFlags
+	var fuzzyFile, imageFile string
 	var add bool
 	fs := pflag.NewFlagSet("sample", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVarP(&configPath, "config", "c", "", "configuration file (default: the embedded default)")
-	fs.StringArrayVarP(&overrides, "set", "o", nil, "override a parameter: section.Key=value (repeatable)")
+	cf.register(fs)
 	fs.BoolVar(&add, "add", false, "add the messages as spam samples")
 	fs.StringVar(&fuzzyFile, "fuzzy-file", "", "file of text samples (default: the last path of FuzzySamples)")
 	fs.StringVar(&imageFile, "image-file", "", "file of image samples (default: the last path of ImageSamples)")
@@ -44,7 +42,7 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: mailgw sample --add [--config F] [--fuzzy-file F] [--image-file F] PATH...")
 		return exitUsage
 	}
-	gw, err := gateway.Load(configPath, config.Options{Env: os.LookupEnv, Overrides: overrides})
+	gw, err := cf.load()
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailed

@@ -16,32 +16,28 @@ import (
 	"github.com/emersion/go-message/mail"
 	"github.com/spf13/pflag"
 
-	"github.com/mailgw/mailgw/config"
 	"github.com/mailgw/mailgw/decision"
 	"github.com/mailgw/mailgw/filter"
-	"github.com/mailgw/mailgw/gateway"
 	"github.com/mailgw/mailgw/mimetree"
 )
 
 type scanOpts struct {
-	configPath string
-	overrides  []string
-	from       string
-	rcpts      []string
-	ip         string
-	host       string
-	helo       string
-	jsonOut    bool
-	output     string
-	verbose    bool
+	cf      configFlags
+	from    string
+	rcpts   []string
+	ip      string
+	host    string
+	helo    string
+	jsonOut bool
+	output  string
+	verbose bool
 }
 
 func parseScanFlags(args []string, stderr io.Writer) (*scanOpts, []string, bool) {
 	o := &scanOpts{}
 	fs := pflag.NewFlagSet("scan", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVarP(&o.configPath, "config", "c", "", "configuration file (default: the embedded default)")
-	fs.StringArrayVarP(&o.overrides, "set", "o", nil, "override a parameter: section.Key=value (repeatable)")
+	o.cf.register(fs)
 	fs.StringVar(&o.from, "from", "", "envelope sender (default: the From header address)")
 	fs.StringArrayVar(&o.rcpts, "rcpt", nil, "envelope recipient (repeatable; default: To and Cc addresses)")
 	fs.StringVar(&o.ip, "ip", "", "client IP address")
@@ -93,7 +89,7 @@ func runScan(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mailgw scan:", err)
 		return exitUsage
 	}
-	gw, err := gateway.Load(o.configPath, config.Options{Env: os.LookupEnv, Overrides: o.overrides})
+	gw, err := o.cf.load()
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailed
