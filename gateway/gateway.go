@@ -177,12 +177,7 @@ var (
 func (g *Gateway) SpamChecker(log *slog.Logger) *engine.Engine {
 	s := g.AntiSpam
 	t := g.Service.Timeouts
-	var servers []string
-	if s.Resolver != "" {
-		servers = []string{resolver.ServerAddress(s.Resolver)}
-	}
-	res := resolver.New(resolver.Options{Servers: servers, NetworkTimeout: t.DNSNetworkTimeout,
-		ResolveTimeout: t.DNSResolveTimeout, MaxTTL: t.DNSCacheMaximalTTL})
+	res := g.dnsResolver(s.Resolver)
 	opts := engine.Options{Settings: s, DNSBL: g.Access.DNSBL, Logger: log, DNSTimeout: t.DNSResolveTimeout, Resolver: res,
 		Obscene: defaultdb.ObsceneWords()}
 	if s.PyzorServer != "" {
@@ -222,16 +217,22 @@ func (g *Gateway) SpamChecker(log *slog.Logger) *engine.Engine {
 // [mailgw.timeouts]. It contacts no server until asked.
 func (g *Gateway) AccessLookup() dnsfacts.Lookup {
 	server := g.Service.Relay.DNSServer
-	if server == "" && g.AntiSpam.Resolver != "" {
-		server = resolver.ServerAddress(g.AntiSpam.Resolver)
+	if server == "" {
+		server = g.AntiSpam.Resolver
 	}
+	return dnsfacts.Lookup{Access: g.Access, Resolver: g.dnsResolver(server)}
+}
+
+// dnsResolver is a resolver asking server (`host:port` or `host`; "" for
+// /etc/resolv.conf) with the DNS timeouts and cache of [mailgw.timeouts].
+func (g *Gateway) dnsResolver(server string) *resolver.Resolver {
 	var servers []string
 	if server != "" {
-		servers = []string{server}
+		servers = []string{resolver.ServerAddress(server)}
 	}
 	t := g.Service.Timeouts
-	return dnsfacts.Lookup{Access: g.Access, Resolver: resolver.New(resolver.Options{Servers: servers,
-		NetworkTimeout: t.DNSNetworkTimeout, ResolveTimeout: t.DNSResolveTimeout, MaxTTL: t.DNSCacheMaximalTTL})}
+	return resolver.New(resolver.Options{Servers: servers, NetworkTimeout: t.DNSNetworkTimeout,
+		ResolveTimeout: t.DNSResolveTimeout, MaxTTL: t.DNSCacheMaximalTTL})
 }
 
 // BayesStore opens the store of [mailgw.antispam] for mailgw learn.
