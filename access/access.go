@@ -76,6 +76,21 @@ func (a *Access) Mailfrom(f Facts, rcpt string) Verdict {
 	return decide(a.MailfromRules, f, rcpt, Verdict{Allow: true, Rule: "no MailfromRule matched: allow"})
 }
 
+// Recipient is the verdict of ConnectRule, HeloRule and MailfromRule for
+// one recipient, the first list that denies deciding; MailfromRule is not
+// asked for the null sender (see Mailfrom). Both front-ends ask it at
+// RCPT TO, when the rules' recipient masks can be matched.
+func (a *Access) Recipient(f Facts, from, rcpt string) Verdict {
+	v := a.Connect(f, rcpt)
+	if v.Allow {
+		v = a.Helo(f, rcpt)
+	}
+	if v.Allow && from != "" {
+		v = a.Mailfrom(f, rcpt)
+	}
+	return v
+}
+
 // Relay consults RelayRule for a recipient of a client. Without a matching
 // rule it allows only mail for a protected domain (IsProtected) and mail
 // from a loopback client (the local MTA handing over outgoing mail in the

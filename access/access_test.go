@@ -297,3 +297,27 @@ func TestDuplicateDNSBL(t *testing.T) {
 		t.Errorf("errors %v, want one at line 3 naming line 2", errs)
 	}
 }
+
+// TestRecipient: the first of ConnectRule, HeloRule and MailfromRule that
+// denies decides; MailfromRule is not asked for the null sender.
+func TestRecipient(t *testing.T) {
+	a := load(t, lines("[mailgw.access]", "ConnectRule=deny from no_name to *@a.example",
+		"HeloRule=deny from no_ip to *@b.example", "MailfromRule=deny from no_mx"))
+	for _, tt := range []struct {
+		f         access.Facts
+		from, to  string
+		allow     bool
+		ruleMatch string
+	}{
+		{access.Facts{HasName: true, HeloHasIP: true, MailFromHasMX: true}, "x@y.example", "u@a.example", true, ""},
+		{access.Facts{HeloHasIP: true, MailFromHasMX: true}, "x@y.example", "u@a.example", false, "no_name"},
+		{access.Facts{HasName: true, MailFromHasMX: true}, "x@y.example", "u@b.example", false, "no_ip"},
+		{access.Facts{HasName: true, HeloHasIP: true}, "x@y.example", "u@c.example", false, "no_mx"},
+		{access.Facts{HasName: true, HeloHasIP: true}, "", "u@c.example", true, ""},
+	} {
+		v := a.Recipient(tt.f, tt.from, tt.to)
+		if v.Allow != tt.allow || !strings.Contains(v.Rule, tt.ruleMatch) {
+			t.Errorf("Recipient(%+v, %q, %q) = %+v, want allow %v by a rule with %q", tt.f, tt.from, tt.to, v, tt.allow, tt.ruleMatch)
+		}
+	}
+}

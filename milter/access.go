@@ -119,17 +119,7 @@ func (s *session) checkRcpt(rcpt string) gomilter.Response {
 		s.c.srv.log.Warn("recipient tempfailed: access rule lookup", "client_ip", s.access.facts.ClientIP.String(), "rcpt", rcpt, "error", err)
 		return replyResponse(nil, 4, dnsTempfailReply)
 	}
-	f, a := s.access.facts, l.Access
-	verdicts := []access.Verdict{a.Connect(f, rcpt), a.Helo(f, rcpt)}
-	if s.from != "" {
-		verdicts = append(verdicts, a.Mailfrom(f, rcpt))
-	}
-	for _, v := range verdicts {
-		if resp := s.accessVerdict(v, rcpt); resp != gomilter.RespContinue {
-			return resp
-		}
-	}
-	return gomilter.RespContinue
+	return s.accessVerdict(l.Access.Recipient(s.access.facts, s.from, rcpt), rcpt)
 }
 
 // accessVerdict is the response to v, logged when it denies.

@@ -145,15 +145,9 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 			"error", errors.Join(s.dnsErr, err))
 		return errDNSTempfail
 	}
-	verdicts := []access.Verdict{a.Connect(s.facts, to), a.Helo(s.facts, to)}
-	if s.from != "" {
-		verdicts = append(verdicts, a.Mailfrom(s.facts, to))
-	}
-	for _, v := range verdicts {
-		if !v.Allow {
-			s.srv.log.Info("recipient denied", "client_ip", s.facts.ClientIP.String(), "rcpt", to, "rule", v.Rule, "at", v.Pos.String())
-			return errDenied
-		}
+	if v := a.Recipient(s.facts, s.from, to); !v.Allow {
+		s.srv.log.Info("recipient denied", "client_ip", s.facts.ClientIP.String(), "rcpt", to, "rule", v.Rule, "at", v.Pos.String())
+		return errDenied
 	}
 	if v := a.Relay(s.facts.ClientIP, to); !v.Allow {
 		s.srv.log.Info("relay denied", "client_ip", s.facts.ClientIP.String(), "rcpt", to, "rule", v.Rule, "at", v.Pos.String())
