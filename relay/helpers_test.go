@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/mailgw/mailgw/milter/postfixtest"
 	"github.com/mailgw/mailgw/queue"
 	"github.com/mailgw/mailgw/relay"
+	"github.com/mailgw/mailgw/relay/relaytest"
 )
 
 // baseConf is the guide's deployment 2.3.1: the relay accepts mail for
@@ -124,18 +124,7 @@ func start(t *testing.T, s setup) *testRelay {
 	if s.ln != nil {
 		served = s.ln(ln)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); srv.Serve(served) }()
-	go func() { defer wg.Done(); srv.RunSender(ctx) }()
-	t.Cleanup(func() {
-		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer scancel()
-		srv.Shutdown(sctx)
-		cancel()
-		wg.Wait()
-	})
+	relaytest.Run(t, srv, served)
 	return &testRelay{srv: srv, addr: addr, sink: s.sink, q: q, gw: gw, conf: s.text()}
 }
 

@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/mailgw/mailgw/milter/postfixtest"
 	"github.com/mailgw/mailgw/queue"
 	"github.com/mailgw/mailgw/relay"
+	"github.com/mailgw/mailgw/relay/relaytest"
 )
 
 // BenchmarkRelayProfile is the mailgw case with the relay built as
@@ -73,18 +73,7 @@ func startInProcess(b *testing.B, sink string) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); srv.Serve(ln) }()
-	go func() { defer wg.Done(); srv.RunSender(ctx) }()
-	b.Cleanup(func() {
-		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer scancel()
-		srv.Shutdown(sctx)
-		cancel()
-		wg.Wait()
-	})
+	relaytest.Run(b, srv, ln)
 	return addr
 }
 
