@@ -196,6 +196,9 @@ func (hb *headerBlock) find(name string, index int) int {
 }
 
 func (hb *headerBlock) format(name, value string) []byte {
+	if hb.eol != Fold {
+		value = strings.ReplaceAll(value, Fold, hb.eol)
+	}
 	return []byte(name + ": " + value + hb.eol)
 }
 

@@ -39,10 +39,17 @@ const (
 	BodyAppend   Op = "body-append"   // append Text to the message's text
 )
 
+// Fold is the line break inside a folded header value, as the Decision
+// holds it; it is always followed by a space or a tab.
+const Fold = "\r\n"
+
 // Modification is one change to the message, applied in list order.
 type Modification struct {
-	Op    Op     `json:"op"`
-	Name  string `json:"name,omitempty"`
+	Op   Op     `json:"op"`
+	Name string `json:"name,omitempty"`
+	// Value of a header operation. It may be folded (RFC 5322 section
+	// 2.2.3): lines joined by Fold, each continuation starting with a
+	// space or tab. Each adapter writes the fold with its own line ending.
 	Value string `json:"value,omitempty"`
 	Index int    `json:"index,omitempty"`
 	Path  string `json:"path,omitempty"`

@@ -18,6 +18,8 @@ func TestHeaderOps(t *testing.T) {
 		{"none", nil, hdrMsg},
 		{"add appends", []Modification{{Op: HeaderAdd, Name: "X-New", Value: "v"}},
 			strings.Replace(hdrMsg, "twice\r\n\r\n", "twice\r\nX-New: v\r\n\r\n", 1)},
+		{"folded add keeps CRLF", []Modification{{Op: HeaderAdd, Name: "X-New", Value: "a" + Fold + "\tb"}},
+			strings.Replace(hdrMsg, "twice\r\n\r\n", "twice\r\nX-New: a\r\n\tb\r\n\r\n", 1)},
 		{"change second occurrence keeps spelling", []Modification{{Op: HeaderChange, Name: "X-SPAMTEST-STATUS", Index: 2, Value: "new"}},
 			strings.Replace(hdrMsg, "x-spamtest-status: twice", "x-spamtest-status: new", 1)},
 		{"empty change deletes", []Modification{{Op: HeaderChange, Name: "X-Other", Index: 1}},
@@ -55,8 +57,8 @@ func TestRawValue(t *testing.T) {
 func TestLFMessageKeepsLF(t *testing.T) {
 	raw := "From: a@b\nSubject: s\n\nbody\n"
 	m := mimetree.Parse([]byte(raw), mimetree.Limits{})
-	out, err := (&Decision{Modifications: []Modification{{Op: HeaderAdd, Name: "X-A", Value: "1"}}}).Apply(m)
-	if err != nil || string(out) != "From: a@b\nSubject: s\nX-A: 1\n\nbody\n" {
+	out, err := (&Decision{Modifications: []Modification{{Op: HeaderAdd, Name: "X-A", Value: "1" + Fold + "\t2"}}}).Apply(m)
+	if err != nil || string(out) != "From: a@b\nSubject: s\nX-A: 1\n\t2\n\nbody\n" {
 		t.Errorf("got %q, %v", out, err)
 	}
 }

@@ -113,11 +113,8 @@ func (f *Filter) spamHeaders(env *Envelope, group string, r antispam.Result) [][
 			[2]string{HdrStatusExtended, extendedStatus(r.Status)},
 			[2]string{HdrRate, strconv.FormatFloat(r.Score, 'f', -1, 64)},
 			[2]string{HdrMethod, method})
-		for i, rule := range r.Rules {
-			if i == maxInfoRules {
-				break
-			}
-			hs = append(hs, [2]string{HdrInfo, infoLine(rule)})
+		if info := infoValue(r.Rules); info != "" {
+			hs = append(hs, [2]string{HdrInfo, info})
 		}
 	}
 	from := env.From
@@ -125,6 +122,26 @@ func (f *Filter) spamHeaders(env *Envelope, group string, r antispam.Result) [][
 		[2]string{HdrGroupID, group},
 		[2]string{HdrEnvelopeFrom, "<" + from + ">"},
 		[2]string{HdrVersion, "mailgw " + f.opts.Version})
+}
+
+// infoValue is the rules that fired, one per line of a single folded
+// field. One field rather than one per rule: each header a milter adds is
+// a separate edit of the MTA's queue file (for Postfix, two seeks and
+// writes), so the count of added fields is the largest cost a clean
+// message puts on the MTA. Header filters (Sieve :contains, procmail)
+// match inside a folded field just the same.
+func infoValue(rules []antispam.Rule) string {
+	var b strings.Builder
+	for i, rule := range rules {
+		if i == maxInfoRules {
+			break
+		}
+		if i > 0 {
+			b.WriteString(decision.Fold + "\t")
+		}
+		b.WriteString(infoLine(rule))
+	}
+	return b.String()
 }
 
 func infoLine(r antispam.Rule) string {

@@ -156,7 +156,9 @@ func modify(d *decision.Decision, msg *mimetree.Message, m *gomilter.Modifier) e
 
 // headerAction maps a Plan operation onto SMFIR_ADDHEADER or
 // SMFIR_CHGHEADER; the Plan already uses milter semantics (1-based index
-// per name, an empty value deletes).
+// per name, an empty value deletes). go-milter sends a folded value
+// (decision.Fold) with bare LF line breaks, the form in which Postfix and
+// Sendmail take a multi-line header from a milter.
 func headerAction(mod decision.Modification, m *gomilter.Modifier) error {
 	switch mod.Op {
 	case decision.HeaderAdd:

@@ -60,7 +60,8 @@ func postfixMsg(to, subject, attachment string) []byte {
 // builds: the anti-spam engine and the built-in anti-virus engine) on a
 // free port, logging to the test.
 // opts.Logger is set here, and under service.SplitDefer opts.GroupOf.
-func startFilterMilter(t *testing.T, opts milter.Options) string {
+// The returned applied gives what Decision.Apply makes of each message.
+func startFilterMilter(t *testing.T, opts milter.Options) (string, *applied) {
 	t.Helper()
 	gw, err := gateway.Parse("mailgw.conf", []byte(postfixConf), config.Options{})
 	if err != nil {
@@ -75,17 +76,22 @@ func startFilterMilter(t *testing.T, opts milter.Options) string {
 	if opts.Split == service.SplitDefer {
 		opts.GroupOf = func(s policy.Sender, rcpt string) string { return gw.Policy.GroupFor(s, rcpt).Name }
 	}
-	srv := milter.NewServer(core, opts)
-	return serve(t, srv, "127.0.0.1:0")
+	rec := &applied{Processor: core}
+	srv := milter.NewServer(rec, opts)
+	return serve(t, srv, "127.0.0.1:0"), rec
 }
 
 // gtubeCases: GTUBE through the MTA at mta is marked in the status
 // header and the subject for the default group, and refused with the
 // group's 550 for spamblock.test.
-func gtubeCases(t *testing.T, mta string, sink *postfixtest.Sink) {
+func gtubeCases(t *testing.T, mta string, sink *postfixtest.Sink, rec *applied) {
 	t.Run("GTUBE marked", func(t *testing.T) {
 		mustSend(t, mta, "bob@example.com", gtubeMsg("bob@example.com"))
 		got := sink.Next(t, 30*time.Second)
+		rec.check(t, got.Data)
+		if !bytes.Contains(got.Data, []byte("\r\nX-SpamTest-Info: GTUBE")) || !bytes.Contains(got.Data, []byte("\r\n\t")) {
+			t.Errorf("no folded X-SpamTest-Info with the rules that fired:\n%s", got.Data)
+		}
 		if !bytes.Contains(got.Data, []byte("\r\nX-SpamTest-Status-Extended: spam\r\n")) ||
 			!bytes.Contains(got.Data, []byte("\r\nSubject: [!!SPAM] gtube\r\n")) {
 			t.Errorf("GTUBE not marked as spam in status and subject:\n%s", got.Data)
@@ -122,10 +128,10 @@ func TestThroughPostfix(t *testing.T) {
 	sink := postfixtest.StartSink(t)
 	reinject := peer.FreePort(t)
 	dns := dnstest.Start(t, "example.org. 60 IN MX 10 mx.example.org.")
-	pf := postfixtest.Start(t, postfixtest.Options{Milter: "inet:" + startFilterMilter(t, milter.Options{
+	addr, rec := startFilterMilter(t, milter.Options{
 		Reinject: milter.SMTPReinjector{Address: reinject, Timeout: 10 * time.Second},
-		Access:   accessLookup(t, dns.Addr, "MailfromRule=deny from no_mx\n")}), RelayHost: sink.Addr,
-		Reinject: reinject})
+		Access:   accessLookup(t, dns.Addr, "MailfromRule=deny from no_mx\n")})
+	pf := postfixtest.Start(t, postfixtest.Options{Milter: "inet:" + addr, RelayHost: sink.Addr, Reinject: reinject})
 	defer func() {
 		if t.Failed() {
 			t.Logf("Postfix log:\n%s", pf.Log())
@@ -141,10 +147,12 @@ func TestThroughPostfix(t *testing.T) {
 			}
 		}
 		sameApartFromAdded(t, postfixMsg("bob@example.com", "clean", "just data"), got.Data)
+		rec.check(t, got.Data)
 	})
 	t.Run("infected attachment removed", func(t *testing.T) {
 		mustSend(t, pf.SMTPAddr, "bob@example.com", postfixMsg("bob@example.com", "virus", eicar()))
 		got := sink.Next(t, 30*time.Second)
+		rec.check(t, got.Data)
 		if bytes.Contains(got.Data, []byte("EICAR-STANDARD")) || !bytes.Contains(got.Data, []byte("hello from the test")) {
 			t.Errorf("delivered message still carries the virus or lost its text:\n%s", got.Data)
 		}
@@ -160,7 +168,7 @@ func TestThroughPostfix(t *testing.T) {
 		}
 		sink.None(t, 2*time.Second)
 	})
-	gtubeCases(t, pf.SMTPAddr, sink)
+	gtubeCases(t, pf.SMTPAddr, sink, rec)
 	t.Run("MailfromRule at MAIL FROM", func(t *testing.T) {
 		c, err := smtp.Dial(pf.SMTPAddr)
 		if err != nil {
@@ -199,7 +207,8 @@ func TestDeferThroughPostfix(t *testing.T) {
 		t.Skip("starts Postfix")
 	}
 	sink := postfixtest.StartSink(t)
-	pf := postfixtest.Start(t, postfixtest.Options{Milter: "inet:" + startFilterMilter(t, milter.Options{Split: service.SplitDefer}),
+	addr, _ := startFilterMilter(t, milter.Options{Split: service.SplitDefer})
+	pf := postfixtest.Start(t, postfixtest.Options{Milter: "inet:" + addr,
 		RelayHost: sink.Addr})
 	defer func() {
 		if t.Failed() {

@@ -23,7 +23,8 @@ func TestThroughSendmail(t *testing.T) {
 		t.Skip("starts Sendmail")
 	}
 	sink := postfixtest.StartSink(t)
-	sm := sendmailtest.Start(t, sendmailtest.Options{Milter: startFilterMilter(t, milter.Options{}), RelayHost: sink.Addr})
+	addr, rec := startFilterMilter(t, milter.Options{})
+	sm := sendmailtest.Start(t, sendmailtest.Options{Milter: addr, RelayHost: sink.Addr})
 	defer func() {
 		if t.Failed() {
 			t.Logf("Sendmail output:\n%s", sm.Log())
@@ -41,10 +42,12 @@ func TestThroughSendmail(t *testing.T) {
 			}
 		}
 		sameApartFromAdded(t, postfixMsg("bob@example.com", "clean", "just data"), got.Data)
+		rec.check(t, got.Data)
 	})
 	t.Run("infected attachment removed", func(t *testing.T) {
 		mustSend(t, sm.SMTPAddr, "bob@example.com", postfixMsg("bob@example.com", "virus", eicar()))
 		got := sink.Next(t, 30*time.Second)
+		rec.check(t, got.Data)
 		if bytes.Contains(got.Data, []byte("EICAR-STANDARD")) || !bytes.Contains(got.Data, []byte("hello from the test")) {
 			t.Errorf("delivered message still carries the virus or lost its text:\n%s", got.Data)
 		}
@@ -60,5 +63,5 @@ func TestThroughSendmail(t *testing.T) {
 		}
 		sink.None(t, 2*time.Second)
 	})
-	gtubeCases(t, sm.SMTPAddr, sink)
+	gtubeCases(t, sm.SMTPAddr, sink, rec)
 }
