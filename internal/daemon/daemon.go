@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync/atomic"
 	"syscall"
 
@@ -82,6 +83,7 @@ func Run(prog string, args []string, stderr io.Writer, serve func(Start) int) in
 	if flags.CheckConfig {
 		return 0
 	}
+	tuneGC()
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer signal.Stop(sigs)
@@ -106,4 +108,18 @@ func Run(prog string, args []string, stderr io.Writer, serve func(Start) int) in
 			}
 			return next, ok
 		}})
+}
+
+// gcPercent is the daemons' garbage collection target unless GOGC is set.
+// Nearly all they allocate is per message (the message, its parts, the
+// tokens, the milter library's packet buffers) and dead at the verdict,
+// while the live heap is small (the policy, the Bayes and sample data), so
+// Go's default of 100 collects several times a second under load for
+// little gain. 300 trades 10-20 MB of peak memory for most of that work.
+const gcPercent = 300
+
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 }
