@@ -39,26 +39,35 @@ type content struct {
 // HTML part is where spam hides.
 func extractContent(msg *mimetree.Message) *content {
 	c := &content{}
-	var b strings.Builder
+	// The pieces are joined once at the end: a builder grown piece by
+	// piece copies a large text several times.
+	var pieces []string
+	size := 0
 	for _, o := range msg.Objects {
-		if o.Kind != mimetree.KindLeaf || o.Disposition == "attachment" || b.Len() > maxTextBytes {
+		if o.Kind != mimetree.KindLeaf || o.Disposition == "attachment" || size > maxTextBytes {
 			continue
 		}
+		var piece string
 		switch o.MediaType {
 		case "text/plain":
-			b.WriteString(o.Text())
+			piece = o.Text()
 		case "text/html":
 			h := parseHTML(o.Text())
-			b.WriteString(h.visible)
+			piece = h.visible
 			c.links = append(c.links, h.links...)
 			c.hidden += h.hidden
 			c.obfusc += h.obfuscation
 		default:
 			continue
 		}
-		b.WriteByte('\n')
+		pieces = append(pieces, piece)
+		size += len(piece) + 1
 	}
-	c.text = b.String()
+	if len(pieces) == 1 {
+		c.text = pieces[0] // the common case: no copy
+	} else {
+		c.text = strings.Join(pieces, "\n")
+	}
 	c.links = append(c.links, textLinks(c.text)...)
 	return c
 }
