@@ -224,6 +224,22 @@ func TestCache(t *testing.T) {
 	}
 }
 
+// A message's own text is scanned every time: it is not worth hashing
+// for a cache it would never hit. The same bytes as an attachment are.
+func TestCacheSkipsMessageText(t *testing.T) {
+	b := &fakeBackend{}
+	e := builtin(func(o *av.Options) { o.Backends = []av.Backend{b}; o.CacheSize = 10 })
+	text := &mimetree.Object{Content: []byte("hello"), MediaType: "text/plain"}
+	attached := &mimetree.Object{Name: "a.txt", Content: []byte("hello"), MediaType: "text/plain", Disposition: "attachment"}
+	for range 3 {
+		e.ScanObject(context.Background(), text, params())
+		e.ScanObject(context.Background(), attached, params())
+	}
+	if n := b.calls.Load(); n != 4 {
+		t.Errorf("backend called %d times, want 4 (the text 3 times, the attachment once)", n)
+	}
+}
+
 func TestScanTimeout(t *testing.T) {
 	slow := &slowBackend{}
 	e := builtin(func(o *av.Options) { o.Backends = []av.Backend{slow}; o.ScanTimeout = 50 * time.Millisecond })
