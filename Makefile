@@ -51,7 +51,7 @@ bench-av:
 
 # Needs the test peers and rspamd: scripts/setup-debian.sh --test-deps --bench-deps
 bench-milter:
-	$(GO) run ./bench/report -out docs/benchmarks.md -only milter -count 3
+	$(GO) run ./bench/report -out docs/benchmarks.md -only milter -count 5
 
 # Needs the test peers and rspamd, like bench-milter.
 bench-relay:

@@ -29,8 +29,9 @@ type milterCase struct {
 
 var cases = []milterCase{
 	{"postfix", func(*testing.B) (string, int) { return "", 0 }},
-	{"null", startNull},
 	{"rspamd", func(b *testing.B) (string, int) { return benchproc.StartRspamd(b) }},
+	// null and mailgw back to back: their ratio is the target.
+	{"null", startNull},
 	{"mailgw", startMailgw},
 }
 

@@ -9,10 +9,11 @@ import (
 // relaySection compares mailgw-relay with filtering on against Postfix
 // as a plain relay and Postfix with rspamd's milter proxy, in the same
 // run (package bench/relaybench). Each figure is the median of count
-// whole loads; load is the machine's load average before and after.
+// rounds (runRounds), a ratio the median of the rounds' ratios; load is
+// the machine's load average before and after.
 func relaySection(count int) (string, error) {
 	before := loadAverage()
-	r, err := runBenchIn("./bench/relaybench", "^BenchmarkRelay$", count, "1x")
+	r, err := runRounds("./bench/relaybench", "^BenchmarkRelay$", count)
 	if err != nil {
 		return "", err
 	}
@@ -29,7 +30,8 @@ func relaySection(count int) (string, error) {
 	b.WriteString("defaults otherwise but for the per-client limits the load would hit and MaximalOutgoingSessionsPerHost=20,\n")
 	b.WriteString("Postfix's default concurrency to one destination (mailgw's default is 4). Both keep sessions to the sink open\n")
 	b.WriteString("between messages (connection cache).\n")
-	b.WriteString("Every queue is on the same ext4 disk and every relay fsyncs a message before its 250.\n\n")
+	b.WriteString("Every queue is on the same ext4 disk and every relay fsyncs a message before its 250. Each round runs\n")
+	b.WriteString("every case once, in the table's order; a ratio is the median of the rounds' ratios.\n\n")
 	b.WriteString("CPU is the processor time (user and system) all of a case's processes used per message, rspamd's included:\n")
 	b.WriteString("what a message costs the machine, a figure other jobs on a shared machine disturb less than messages/s.\n\n")
 	b.WriteString("Memory: peak RSS (VmHWM) of the mailgw-relay process; PSS is the proportional set size summed over a\n")
@@ -42,15 +44,15 @@ func relaySection(count int) (string, error) {
 		if err := need(r, prefixAll("Relay/", "/"+size, cases)...); err != nil {
 			return "", err
 		}
-		base := median(r["Relay/postfix/"+size].msgsPerS)
+		base := r["Relay/postfix/"+size].msgsPerS
 		for _, c := range cases {
 			x := r["Relay/"+c+"/"+size]
-			v := median(x.msgsPerS)
-			fmt.Fprintf(&b, "| %s | %s | %.0f | %.2f | %s | %s | %s | %s | %s |\n", size, c, v, v/base,
+			v := roundRatio(x.msgsPerS, base)
+			fmt.Fprintf(&b, "| %s | %s | %.0f | %.2f | %s | %s | %s | %s | %s |\n", size, c, median(x.msgsPerS), v,
 				figure(x.other["accepted-msgs/s"], "%.0f"), figure(x.other["cpu-ms/msg"], "%.2f"), figure(x.rssMB, "%.0f"),
 				figure(x.other["pss-MB"], "%.0f"), figure(x.other["rspamd-pss-MB"], "%.0f"))
 			if c == "mailgw" {
-				ratios = append(ratios, fmt.Sprintf("%.2f at %s", v/base, size))
+				ratios = append(ratios, fmt.Sprintf("%.2f at %s", v, size))
 			}
 		}
 	}
