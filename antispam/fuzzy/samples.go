@@ -80,22 +80,6 @@ func Parse(name string, data []byte) (*Collection, error) {
 	return c, nil
 }
 
-// Load reads sample files and merges them into one collection.
-func Load(paths ...string) (*Collection, error) {
-	c := &Collection{}
-	err := samplefile.Load(paths, func(p string, data []byte) error {
-		f, err := Parse(p, data)
-		if err == nil {
-			c.samples = append(c.samples, f.samples...)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
 // Merge returns a collection holding the samples of all of cs.
 func Merge(cs ...*Collection) *Collection {
 	out := &Collection{}

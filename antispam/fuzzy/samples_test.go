@@ -44,7 +44,7 @@ func TestParse(t *testing.T) {
 	}
 }
 
-func TestMatchAndLoad(t *testing.T) {
+func TestMatchAndMerge(t *testing.T) {
 	dir := t.TempDir()
 	a := filepath.Join(dir, "a.txt")
 	b := filepath.Join(dir, "b.txt")
@@ -52,9 +52,9 @@ func TestMatchAndLoad(t *testing.T) {
 was selected in our annual international electronic draw and won a prize.`
 	write(t, a, "# one\n"+fuzzy.Line(fuzzy.Sample{Name: "pharmacy", Sig: mustSign(t, spam)})+"\n")
 	write(t, b, fuzzy.Line(fuzzy.Sample{Name: "lottery", Sig: mustSign(t, other)})+"\n")
-	c, err := fuzzy.Load(a, b)
-	if err != nil || c.Len() != 2 {
-		t.Fatalf("Load: %v", err)
+	c := fuzzy.Merge(mustParse(t, a), mustParse(t, b))
+	if c.Len() != 2 {
+		t.Fatalf("%d samples, want 2", c.Len())
 	}
 	if name, sim := c.Match("Hello! " + spam); name != "pharmacy" || sim < 0.8 {
 		t.Errorf("pharmacy copy: %q %.2f", name, sim)
@@ -68,12 +68,22 @@ was selected in our annual international electronic draw and won a prize.`
 	if name, _ := fuzzy.NewCollection().Match(spam); name != "" {
 		t.Errorf("empty collection matched %q", name)
 	}
-	if _, err := fuzzy.Load(filepath.Join(dir, "missing.txt")); err == nil {
-		t.Error("Load of a missing file: no error")
-	}
 	if n := fuzzy.Merge(c, nil, c).Len(); n != 4 {
 		t.Errorf("Merge: %d samples", n)
 	}
+}
+
+func mustParse(t *testing.T, path string) *fuzzy.Collection {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := fuzzy.Parse(path, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func write(t *testing.T, path, data string) {

@@ -86,22 +86,6 @@ func Parse(name string, data []byte) (*List, error) {
 	return l, nil
 }
 
-// Load reads list files and merges them into one list.
-func Load(paths ...string) (*List, error) {
-	l := &List{}
-	err := samplefile.Load(paths, func(p string, data []byte) error {
-		f, err := Parse(p, data)
-		if err == nil {
-			l.entries = append(l.entries, f.entries...)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return l, nil
-}
-
 // Merge returns a list holding the entries of all of ls.
 func Merge(ls ...*List) *List {
 	out := &List{}

@@ -14,7 +14,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"unicode/utf8"
 )
@@ -76,18 +75,3 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 // Line is the line (without the line end) of a sample.
 func Line(name, value string) string { return name + Separator + value }
-
-// Load reads the files of paths in order and hands each content to
-// parse, which names the file in its errors.
-func Load(paths []string, parse func(path string, data []byte) error) error {
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if err := parse(p, data); err != nil {
-			return err
-		}
-	}
-	return nil
-}

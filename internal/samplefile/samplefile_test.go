@@ -2,8 +2,6 @@ package samplefile_test
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -64,24 +62,6 @@ func equal(a, b []pair) bool {
 		}
 	}
 	return true
-}
-
-func TestLoad(t *testing.T) {
-	dir := t.TempDir()
-	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
-	os.WriteFile(a, []byte("1"), 0o644)
-	os.WriteFile(b, []byte("2"), 0o644)
-	var seen []string
-	err := samplefile.Load([]string{a, b}, func(p string, data []byte) error {
-		seen = append(seen, filepath.Base(p)+"="+string(data))
-		return nil
-	})
-	if err != nil || strings.Join(seen, " ") != "a=1 b=2" {
-		t.Errorf("Load: %v %v", seen, err)
-	}
-	if err := samplefile.Load([]string{a, filepath.Join(dir, "none")}, func(string, []byte) error { return nil }); err == nil {
-		t.Error("missing file: no error")
-	}
 }
 
 // FuzzParse: no input panics the reader, and every name it hands on is
