@@ -20,6 +20,22 @@ import (
 	"github.com/mailgw/mailgw/internal/peer"
 )
 
+// The load of every MTA benchmark case, as the milter and relay issues
+// set it: Messages messages of each of Sizes over Sessions SMTP sessions.
+const (
+	Messages = 2000
+	Sessions = 10
+)
+
+// Size is one message size of the load.
+type Size struct {
+	Name  string // as it appears in benchmark names: "10KB"
+	Bytes int
+}
+
+// Sizes are the message sizes every MTA benchmark runs.
+var Sizes = []Size{{"10KB", 10 << 10}, {"100KB", 100 << 10}}
+
 // Build compiles the main package pkg (relative to the module root, e.g.
 // "./cmd/mailgw-relay") into a temporary directory and returns the binary.
 func Build(b testing.TB, pkg string) string {

@@ -5,8 +5,8 @@
 // Postfix's smtp-source as the load. It is a benchmark, never run by
 // `make test`; bench/report turns its output into docs/benchmarks.md.
 //
-// Each case sends Messages messages of one size over Sessions SMTP
-// sessions and reports messages/s of accepted mail (250 after DATA, which
+// Each case sends benchproc.Messages messages of one size over
+// benchproc.Sessions SMTP sessions and reports messages/s of accepted mail (250 after DATA, which
 // in milter mode includes the milter's verdict) and the milter's peak RSS.
 // Postfix discards instead of delivering, so that only the receiving side,
 // the one the milter slows down, is measured.

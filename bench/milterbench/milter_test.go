@@ -9,17 +9,6 @@ import (
 	"github.com/mailgw/mailgw/milter/postfixtest"
 )
 
-// The load of every case, as the issue sets it.
-const (
-	Messages = 2000
-	Sessions = 10
-)
-
-var sizes = []struct {
-	name  string
-	bytes int
-}{{"10KB", 10 << 10}, {"100KB", 100 << 10}}
-
 // milterCase starts one milter and returns its smtpd_milters value and the
 // pid whose peak RSS is reported (0: none).
 type milterCase struct {
@@ -38,19 +27,19 @@ var cases = []milterCase{
 // BenchmarkMilter runs every case once per size; -benchtime=1x is expected
 // (b.N only repeats the whole load).
 func BenchmarkMilter(b *testing.B) {
-	for _, size := range sizes {
+	for _, size := range benchproc.Sizes {
 		for _, c := range cases {
-			b.Run(c.name+"/"+size.name, func(b *testing.B) {
+			b.Run(c.name+"/"+size.Name, func(b *testing.B) {
 				socket, pid := c.start(b)
 				pf := postfixtest.Start(b, postfixtest.Options{Milter: socket, RelayHost: "127.0.0.1:9", Main: discardAll})
 				b.ResetTimer()
 				start := time.Now()
 				for i := 0; i < b.N; i++ {
-					load(b, pf, size.bytes)
+					load(b, pf, size.Bytes)
 				}
 				elapsed := time.Since(start)
 				b.StopTimer()
-				b.ReportMetric(float64(Messages*b.N)/elapsed.Seconds(), "msgs/s")
+				b.ReportMetric(float64(benchproc.Messages*b.N)/elapsed.Seconds(), "msgs/s")
 				if pid != 0 {
 					b.ReportMetric(float64(benchproc.PeakRSS(pid))/1024, "rss-MB")
 				}
@@ -71,7 +60,7 @@ var discardAll = []string{
 // load runs smtp-source and fails when any message was not accepted.
 func load(b *testing.B, pf *postfixtest.Postfix, size int) {
 	b.Helper()
-	out, err := benchproc.SMTPSource(b, pf.SMTPAddr, Sessions, Messages, size)
+	out, err := benchproc.SMTPSource(b, pf.SMTPAddr, benchproc.Sessions, benchproc.Messages, size)
 	if err != nil || len(out) > 0 {
 		b.Fatalf("smtp-source: %v\n%s\nPostfix log:\n%s", err, out, benchproc.Tail(pf.Log(), 40))
 	}

@@ -5,8 +5,8 @@
 // the next hop of all three. It is a benchmark, never run by `make test`;
 // bench/report turns its output into docs/benchmarks.md.
 //
-// Each case sends Messages messages of one size over Sessions SMTP
-// sessions and reports messages/s until the last message reached the
+// Each case sends benchproc.Messages messages of one size over
+// benchproc.Sessions SMTP sessions and reports messages/s until the last message reached the
 // sink (so queueing and delivery are included, not just acceptance),
 // messages/s until the last one was accepted, and the peak RSS of the
 // relay's processes. Every relay keeps its queue on the same disk and

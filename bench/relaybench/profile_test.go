@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailgw/mailgw/bench/benchproc"
 	"github.com/mailgw/mailgw/config"
 	"github.com/mailgw/mailgw/gateway"
 	"github.com/mailgw/mailgw/internal/peer"
@@ -23,11 +24,11 @@ import (
 // `go test -bench RelayProfile -cpuprofile` sees the relay's own work.
 // Logs are formatted as the daemon formats them and then dropped.
 func BenchmarkRelayProfile(b *testing.B) {
-	for _, size := range sizes {
-		b.Run(size.name, func(b *testing.B) {
+	for _, size := range benchproc.Sizes {
+		b.Run(size.Name, func(b *testing.B) {
 			sink := postfixtest.StartCountingSink(b, nil)
 			addr := startInProcess(b, sink.Addr)
-			measure(b, running{addr: addr, cpu: selfCPU, log: func() string { return "(in process, not kept)" }}, sink, size.bytes)
+			measure(b, running{addr: addr, cpu: selfCPU, log: func() string { return "(in process, not kept)" }}, sink, size.Bytes)
 		})
 	}
 }

@@ -11,19 +11,8 @@ import (
 	"github.com/mailgw/mailgw/milter/postfixtest"
 )
 
-// The load of every case, as the issue sets it.
-const (
-	Messages = 2000
-	Sessions = 10
-)
-
 // deliveryLimit bounds the wait for the sink; far above any case's time.
 const deliveryLimit = 10 * time.Minute
-
-var sizes = []struct {
-	name  string
-	bytes int
-}{{"10KB", 10 << 10}, {"100KB", 100 << 10}}
 
 // running is one started relay: where the load goes and its memory
 // figures by metric unit, read after the load.
@@ -68,12 +57,12 @@ var cases = []relayCase{
 // BenchmarkRelay runs every case once per size; -benchtime=1x is expected
 // (b.N only repeats the whole load).
 func BenchmarkRelay(b *testing.B) {
-	for _, size := range sizes {
+	for _, size := range benchproc.Sizes {
 		for _, c := range cases {
-			b.Run(c.name+"/"+size.name, func(b *testing.B) {
+			b.Run(c.name+"/"+size.Name, func(b *testing.B) {
 				sink := postfixtest.StartCountingSink(b, nil)
 				r := c.start(b, sink.Addr)
-				measure(b, r, sink, size.bytes)
+				measure(b, r, sink, size.Bytes)
 			})
 		}
 	}
@@ -89,17 +78,17 @@ func measure(b *testing.B, r running, sink *postfixtest.Sink, size int) {
 		t := time.Now()
 		load(b, r, size)
 		accepting += time.Since(t)
-		sink.WaitCount(b, Messages*(i+1), deliveryLimit)
+		sink.WaitCount(b, benchproc.Messages*(i+1), deliveryLimit)
 	}
 	elapsed := time.Since(start)
 	cpu := r.cpu() - cpu0
 	b.StopTimer()
-	if n := sink.Count(); n != Messages*b.N {
-		b.Fatalf("the sink got %d messages, want %d", n, Messages*b.N)
+	if n := sink.Count(); n != benchproc.Messages*b.N {
+		b.Fatalf("the sink got %d messages, want %d", n, benchproc.Messages*b.N)
 	}
-	b.ReportMetric(float64(Messages*b.N)/elapsed.Seconds(), "msgs/s")
-	b.ReportMetric(float64(Messages*b.N)/accepting.Seconds(), "accepted-msgs/s")
-	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(Messages*b.N), "cpu-ms/msg")
+	b.ReportMetric(float64(benchproc.Messages*b.N)/elapsed.Seconds(), "msgs/s")
+	b.ReportMetric(float64(benchproc.Messages*b.N)/accepting.Seconds(), "accepted-msgs/s")
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(benchproc.Messages*b.N), "cpu-ms/msg")
 	for unit, kb := range r.mem {
 		b.ReportMetric(float64(kb())/1024, unit)
 	}
@@ -108,7 +97,7 @@ func measure(b *testing.B, r running, sink *postfixtest.Sink, size int) {
 // load runs smtp-source and fails when any message was not accepted.
 func load(b *testing.B, r running, size int) {
 	b.Helper()
-	out, err := benchproc.SMTPSource(b, r.addr, Sessions, Messages, size)
+	out, err := benchproc.SMTPSource(b, r.addr, benchproc.Sessions, benchproc.Messages, size)
 	if err != nil || len(out) > 0 {
 		b.Fatalf("smtp-source: %v\n%s\nrelay log:\n%s", err, out, benchproc.Tail(r.log(), 40))
 	}
