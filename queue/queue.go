@@ -190,12 +190,6 @@ func envelopeLine(e Entry) ([]byte, error) {
 	return append(js, '\n'), err
 }
 
-// encode is a message file: the envelope line, then the message.
-func encode(e Entry, data []byte) ([]byte, error) {
-	line, err := envelopeLine(e)
-	return append(line, data...), err
-}
-
 // decode splits a message file into its envelope and message.
 func decode(raw []byte) (Entry, []byte, error) {
 	line, data, ok := bytes.Cut(raw, []byte{'\n'})

@@ -246,3 +246,11 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// encode is a message file as Batch.Add and replace write it (they write
+// the two parts without joining them): the envelope line, then the
+// message.
+func encode(e Entry, data []byte) ([]byte, error) {
+	line, err := envelopeLine(e)
+	return append(line, data...), err
+}
