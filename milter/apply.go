@@ -210,5 +210,12 @@ func (s *Server) logVerdict(env *filter.Envelope, action string, ds []*decision.
 		s.log.Error("milter verdict", append(attrs, "error", errText)...)
 		return
 	}
+	if len(ds) == 1 && reply == "" && (action == "accept" || action == "discard") {
+		// The filter's decision line already says all of it (queue id,
+		// group, disposition): a second line per message would double the
+		// log of a busy gateway for nothing.
+		s.log.Debug("milter verdict", attrs...)
+		return
+	}
 	s.log.Info("milter verdict", attrs...)
 }

@@ -58,6 +58,7 @@ func (c *conn) serve() {
 	gs := &gomilter.Server{
 		NewMilter: func() gomilter.Milter { return newSession(c) },
 		Actions:   Actions,
+		Protocol:  Protocol,
 	}
 	// Serve returns once the one connection has been handled and closed.
 	gs.Serve(&oneConnListener{c: c})

@@ -52,11 +52,13 @@ type envRecorder struct {
 	f    *filter.Filter
 	mu   sync.Mutex
 	envs []filter.Envelope
+	raws []string
 }
 
 func (r *envRecorder) Process(ctx context.Context, env *filter.Envelope, raw []byte) *filter.Result {
 	r.mu.Lock()
 	r.envs = append(r.envs, *env)
+	r.raws = append(r.raws, string(raw))
 	r.mu.Unlock()
 	return r.f.Process(ctx, env, raw)
 }
@@ -160,6 +162,25 @@ func TestTwoMessagesOneConnection(t *testing.T) {
 	}
 	if rec.envs[1].QueueID != "QIDtwo" {
 		t.Errorf("queue id %q, want QIDtwo", rec.envs[1].QueueID)
+	}
+}
+
+// The milter asks the MTA to leave out SMFIC_EOH (one round trip per
+// message); the header must still end with its blank line, also for a
+// message without body, where no body chunk marks the end.
+func TestNoEOHNegotiated(t *testing.T) {
+	rec, addr := startServer(t, milter.Options{})
+	s := session(t, addr)
+	if s.ProtocolOpts != gomilter.OptNoEOH {
+		t.Fatalf("negotiated protocol options %#x, want SMFIP_NOEOH only", s.ProtocolOpts)
+	}
+	for _, body := range []string{"", "text\r\n"} {
+		send(t, s, "bob@example.com", "s", body)
+		raw := rec.raws[len(rec.raws)-1]
+		head, got, ok := strings.Cut(raw, "\r\n\r\n")
+		if !ok || got != body || !strings.HasSuffix(head, "Subject: s") {
+			t.Errorf("body %q: the filter saw %q", body, raw)
+		}
 	}
 }
 
@@ -335,5 +356,46 @@ func TestShutdownEndsIdleConnections(t *testing.T) {
 	}
 	if err := <-served; err != milter.ErrServerClosed {
 		t.Errorf("Serve: %v", err)
+	}
+}
+
+// lockedBuffer is a log sink shared by the server's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) lines() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Split(strings.TrimSpace(l.b.String()), "\n")
+}
+
+// A message that passes logs one line at Info, the filter's decision; a
+// verdict that says more than the decision (here a reply) adds the
+// milter's own line.
+func TestLogLinesPerVerdict(t *testing.T) {
+	gw, err := gateway.Parse("mailgw.conf", []byte(testConf), config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf lockedBuffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	f := gw.Filter(filter.Options{Spam: fake.Spam{}, Virus: fake.Virus{}, Logger: log, Version: "test"})
+	s := session(t, serve(t, milter.NewServer(f, milter.Options{Logger: log}), "127.0.0.1:0"))
+	send(t, s, "bob@example.com", "clean", mime("clean"))
+	if got := buf.lines(); len(got) != 1 || !strings.Contains(got[0], "msg=decision") || !strings.Contains(got[0], "queue_id=QIDclean") {
+		t.Fatalf("log of an accepted message:\n%s", strings.Join(got, "\n"))
+	}
+	send(t, s, "carol@reject.test", "virus", mime(fake.MarkInfected))
+	got := buf.lines()
+	if len(got) != 3 || !strings.Contains(got[2], `msg="milter verdict"`) || !strings.Contains(got[2], "action=reject") {
+		t.Fatalf("log of a rejected message:\n%s", strings.Join(got[1:], "\n"))
 	}
 }

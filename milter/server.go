@@ -100,6 +100,13 @@ type Options struct {
 const Actions = gomilter.OptAddHeader | gomilter.OptChangeHeader | gomilter.OptChangeBody |
 	gomilter.OptRemoveRcpt | gomilter.OptAddRcpt | gomilter.OptQuarantine
 
+// Protocol are the steps the milter asks the MTA to leave out, in the same
+// negotiation: only the end of the header (SMFIP_NOEOH). The session
+// knows the header has ended when the first body chunk or the end of the
+// message arrives, so the MTA's SMFIC_EOH and its reply would be one round
+// trip per message for nothing.
+const Protocol = gomilter.OptNoEOH
+
 // Server accepts MTA connections and runs one milter session on each. It
 // is safe for concurrent use; Shutdown stops it gracefully.
 type Server struct {
