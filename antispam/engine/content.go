@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mailgw/mailgw/antispam"
 	"github.com/mailgw/mailgw/antispam/fuzzy"
@@ -15,7 +16,12 @@ import (
 // Bounds of content analysis: enough text for a verdict, never the whole
 // of a huge message.
 const (
-	maxTextBytes    = 256 << 10
+	maxTextBytes = 256 << 10
+	// maxPartText is how much of one part's text is analysed, as
+	// SpamAssassin's body_part_scan_size (50 000 bytes): what makes a
+	// message spam is near its start, and a long newsletter or log must
+	// not cost its whole length in every content check.
+	maxPartText     = 50000
 	maxTokens       = 3000
 	maxLinks        = 200
 	minObfuscations = 3
@@ -60,6 +66,7 @@ func extractContent(msg *mimetree.Message) *content {
 		default:
 			continue
 		}
+		piece = headText(piece, maxPartText)
 		pieces = append(pieces, piece)
 		size += len(piece) + 1
 	}
@@ -70,6 +77,22 @@ func extractContent(msg *mimetree.Message) *content {
 	}
 	c.links = append(c.links, textLinks(c.text)...)
 	return c
+}
+
+// headText is s cut to at most n bytes: at the last line break or space
+// of the final 256 bytes, so that no word is cut in two, or else at the
+// last character boundary.
+func headText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	if i := strings.LastIndexAny(s[n-256:n], " \t\r\n"); i >= 0 {
+		return s[:n-256+i]
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n-- // s[n] continues a character that began before it
+	}
+	return s[:n]
 }
 
 // checkContent scores the text: HTML tricks and the Bayesian classifier.

@@ -83,3 +83,36 @@ func TestDeliveryFieldsNotTokens(t *testing.T) {
 		t.Errorf("mailbox copy has other tokens:\n%q\nwant\n%q", mailbox, gateway)
 	}
 }
+
+// Only the first maxPartText bytes of each part are analysed; the next
+// part is read again from its start.
+func TestPartTextCap(t *testing.T) {
+	filler := strings.Repeat("filler ", maxPartText/7)
+	raw := "Subject: s\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n" +
+		"--B\r\nContent-Type: text/plain\r\n\r\nearlyword " + filler + "lateword\r\n" +
+		"--B\r\nContent-Type: text/plain\r\n\r\nsecondpart\r\n--B--\r\n"
+	got := MessageTokens(mimetree.Parse([]byte(raw), mimetree.Limits{}))
+	for word, want := range map[string]bool{"earlyword": true, "lateword": false, "secondpart": true} {
+		if slices.Contains(got, word) != want {
+			t.Errorf("token %q present: %v, want %v", word, !want, want)
+		}
+	}
+}
+
+func TestHeadText(t *testing.T) {
+	long := strings.Repeat("é", 400) // 800 bytes without a space
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{strings.Repeat("ab ", 200), 300, strings.Repeat("ab ", 99) + "ab"},
+		{long, 301, strings.Repeat("é", 150)}, // byte 301 is inside a character
+		{long, 300, strings.Repeat("é", 150)},
+	} {
+		if got := headText(c.in, c.n); got != c.want {
+			t.Errorf("headText(%.12q…, %d) = %q…(%d bytes), want %d bytes", c.in, c.n, got[:min(len(got), 12)], len(got), len(c.want))
+		}
+	}
+}
