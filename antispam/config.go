@@ -70,7 +70,7 @@ func Schema() []config.SectionSchema {
 			{Name: "BayesStore", Kind: config.Enum, Default: "bbolt", Enum: []string{"bbolt", "redis", "none"},
 				Doc: "Where the Bayesian classifier keeps its token counts: bbolt (a file, BayesPath; one gateway), redis (RedisAddress; shared by several gateways) or none."},
 			{Name: "BayesPath", Kind: config.String, Default: "/var/lib/mailgw/bayes.db",
-				Doc: "The bbolt file of BayesStore=bbolt, written by `mailgw learn`. A missing file means an untrained classifier, which scores nothing."},
+				Doc: "The bbolt file of BayesStore=bbolt, written by `mailgw learn`. A missing file means an untrained classifier, which scores nothing. The daemons keep it open; `mailgw learn` learns into a copy (PATH.new, with PATH.lock against a second run at once) and renames it into place, so it runs while the daemons do and they read the new file from the next message on. The directory must be writable for `mailgw learn`."},
 			{Name: "RedisAddress", Kind: config.String, Default: "127.0.0.1:6379", Doc: "The Redis server of BayesStore=redis, host:port."},
 			{Name: "RedisKeyPrefix", Kind: config.String, Default: "mailgw:bayes:", Doc: "Prefix of the Redis keys, so that several classifiers can share one server."},
 			{Name: "BayesMinLearned", Kind: config.Int, Default: "20", Min: 1, Max: 1000000,

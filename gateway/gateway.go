@@ -172,8 +172,8 @@ var (
 // SpamChecker builds the anti-spam engine of [mailgw.antispam], with the
 // DNSBlackList of [mailgw.access], the DNS timeouts of [mailgw.timeouts],
 // the sample files read by Load and the Pyzor client of PyzorServer. It
-// contacts no server and opens no file: the Bayes store is opened per
-// lookup, Redis at first use, and the Pyzor server is asked per message.
+// contacts no server and opens no file: the Bayes file is opened at the
+// first lookup, Redis at first use, and the Pyzor server is asked per message.
 func (g *Gateway) SpamChecker(log *slog.Logger) *engine.Engine {
 	s := g.AntiSpam
 	t := g.Service.Timeouts
@@ -186,7 +186,7 @@ func (g *Gateway) SpamChecker(log *slog.Logger) *engine.Engine {
 	var store bayes.Store
 	switch s.BayesStore {
 	case "bbolt":
-		store = bayes.BoltFile{Path: s.BayesPath}
+		store = bayes.NewBoltFile(s.BayesPath)
 	case "redis":
 		store = bayes.NewRedis(s.RedisAddress, s.RedisPrefix)
 	}
@@ -240,7 +240,7 @@ func (g *Gateway) BayesStore() (bayes.Store, error) {
 	s := g.AntiSpam
 	switch s.BayesStore {
 	case "bbolt":
-		return bayes.OpenBolt(s.BayesPath, true)
+		return bayes.OpenBoltLearn(s.BayesPath)
 	case "redis":
 		return bayes.NewRedis(s.RedisAddress, s.RedisPrefix), nil
 	}

@@ -83,7 +83,7 @@ func classifies(t *testing.T, c *bayes.Classifier) {
 func TestBoltClassifier(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bayes.db")
 	// Untrained (no file at all): no verdict, no error.
-	if _, ok, err := bayes.New(bayes.BoltFile{Path: path}, 20).Classify(context.Background(), []string{"x"}); ok || err != nil {
+	if _, ok, err := bayes.New(bayes.NewBoltFile(path), 20).Classify(context.Background(), []string{"x"}); ok || err != nil {
 		t.Fatalf("untrained: %v %v", ok, err)
 	}
 	w, err := bayes.OpenBolt(path, true)
@@ -98,7 +98,7 @@ func TestBoltClassifier(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	c := bayes.New(bayes.BoltFile{Path: path}, 20)
+	c := bayes.New(bayes.NewBoltFile(path), 20)
 	if tot, err := c.Totals(context.Background()); err != nil || tot != (bayes.Counts{Spam: 40, Ham: 40}) {
 		t.Fatalf("totals %+v %v", tot, err)
 	}
@@ -116,7 +116,7 @@ func TestBoltLocked(t *testing.T) {
 	defer w.Close()
 	train(t, bayes.New(w, 1), 5)
 	start := time.Now()
-	_, _, err = bayes.New(bayes.BoltFile{Path: path}, 1).Classify(context.Background(), []string{"viagra"})
+	_, _, err = bayes.New(bayes.NewBoltFile(path), 1).Classify(context.Background(), []string{"viagra"})
 	if err == nil || !strings.Contains(err.Error(), "locked") {
 		t.Fatalf("err = %v", err)
 	}
@@ -182,5 +182,56 @@ func TestRedisDown(t *testing.T) {
 	_, _, err := bayes.New(s, 1).Classify(ctx, []string{"a"})
 	if err == nil || !strings.Contains(err.Error(), "redis") {
 		t.Fatalf("err = %v, want a redis error", err)
+	}
+}
+
+// learnInto runs one learn like mailgw learn: n messages of each class
+// into a copy of the file, put in place by Close.
+func learnInto(t *testing.T, path string, n int) {
+	t.Helper()
+	l, err := bayes.OpenBoltLearn(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	train(t, bayes.New(l, 1), n)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A daemon's store keeps the file open (and its shared lock) between
+// lookups; a learn run must still go through, and the next lookup must
+// see what it learnt.
+func TestLearnWhileDaemonReads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bayes.db")
+	learnInto(t, path, 5)
+	daemon := bayes.NewBoltFile(path)
+	defer daemon.Close()
+	c := bayes.New(daemon, 1)
+	ctx := context.Background()
+	if tot, err := c.Totals(ctx); err != nil || tot != (bayes.Counts{Spam: 5, Ham: 5}) {
+		t.Fatalf("totals %+v %v", tot, err)
+	}
+	start := time.Now()
+	learnInto(t, path, 7) // would wait for the lock and fail if the file were written in place
+	if d := time.Since(start); d > 900*time.Millisecond {
+		t.Errorf("learn took %v: it waited for the daemon's lock", d)
+	}
+	if tot, err := c.Totals(ctx); err != nil || tot != (bayes.Counts{Spam: 12, Ham: 12}) {
+		t.Fatalf("totals after the second learn %+v %v, want 12 and 12", tot, err)
+	}
+	classifies(t, c)
+}
+
+// Two learn runs at once would lose one's counts: the second is refused.
+func TestLearnLocked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bayes.db")
+	first, err := bayes.OpenBoltLearn(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	if _, err := bayes.OpenBoltLearn(path); err == nil || !strings.Contains(err.Error(), "another mailgw learn") {
+		t.Fatalf("second learn: %v", err)
 	}
 }

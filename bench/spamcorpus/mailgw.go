@@ -105,7 +105,7 @@ func mailgwLearn(ctx context.Context, gw *gateway.Gateway, train []Message) erro
 			return err
 		}
 	}
-	return nil
+	return store.Close() // puts the learnt file in place
 }
 
 // mailgwClass maps a status onto the benchmark's classes. Formal (a

@@ -14,8 +14,7 @@ import (
 )
 
 // learnBatch is how many messages go into one store transaction: large
-// enough to be fast, small enough that a daemon waiting for a bbolt file
-// lock never waits long.
+// enough to be fast, small enough that a Redis store is not held up long.
 const learnBatch = 200
 
 // runLearn is `mailgw learn --spam|--ham [--config F] PATH...`: it trains
@@ -60,6 +59,12 @@ func runLearn(args []string, stdout, stderr io.Writer) int {
 	}
 	tot, err := bayes.New(store, 1).Totals(context.Background())
 	if err != nil {
+		fmt.Fprintln(stderr, "mailgw learn:", err)
+		return exitFailed
+	}
+	// Closing puts what was learnt in place (a bbolt file is replaced):
+	// only then is it done.
+	if err := store.Close(); err != nil {
 		fmt.Fprintln(stderr, "mailgw learn:", err)
 		return exitFailed
 	}
