@@ -6,10 +6,13 @@
 // A signature is a MinHash of the word shingles of the normalized text:
 // the text is lower-cased, links and words with digits are dropped,
 // punctuation separates words, and every run of ShingleWords words is
-// hashed. For each of Slots hash functions the signature keeps the
-// smallest value over all shingles; the share of slots two signatures
-// have in common estimates the Jaccard similarity of their shingle sets
-// (Broder, "On the resemblance and containment of documents", 1997). A
+// hashed. The share of slots two signatures have in common estimates the
+// Jaccard similarity of their shingle sets (Broder, "On the resemblance
+// and containment of documents", 1997). The slots are filled by one
+// permutation hashing: each shingle's hash picks one of Slots slots and
+// the slot keeps the smallest value, and empty slots are then filled by
+// densification (see densify). One hash per shingle, instead of one per
+// shingle and slot, is what makes signing a long text cheap. A
 // copy of a spam with some words changed, sentences added or paragraphs
 // moved keeps most of its shingles, so it stays close to the original,
 // while an unrelated text shares almost none.
@@ -20,6 +23,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -37,8 +41,10 @@ const (
 	// MinShingles is the fewest distinct shingles a text must have for a
 	// signature: a shorter text says too little to be matched.
 	MinShingles = 8
-	// Scheme prefixes the text form of a signature.
-	Scheme = "mh1:"
+	// Scheme prefixes the text form of a signature: one permutation
+	// hashing, version 1. "mh1:" was the MinHash with one hash function
+	// per slot of earlier versions.
+	Scheme = "oph1:"
 )
 
 // Bounds, so that a huge text costs no more than a long message.
@@ -58,9 +64,7 @@ const (
 	fnvPrime  = 1099511628211
 )
 
-// golden is the increment of SplitMix64 (Steele, Lea, Flood: "Fast
-// splittable pseudorandom number generators", 2014), which here derives
-// the Slots hash functions from one shingle hash.
+// golden is the increment of SplitMix64 (see mix).
 const golden = 0x9e3779b97f4a7c15
 
 // Signature is the MinHash of one text.
@@ -75,26 +79,71 @@ var ErrTooShort = errors.New("fuzzy: text too short for a signature")
 func Sign(text string) (Signature, error) {
 	var sig Signature
 	for i := range sig {
-		sig[i] = ^uint32(0)
+		sig[i] = emptySlot
 	}
 	words := Words(text)
-	distinct := map[uint64]bool{}
+	// Only whether there are MinShingles distinct shingles matters: the
+	// minimum of a slot is the same however often a shingle repeats.
+	distinct := make([]uint64, 0, MinShingles)
 	for i := 0; i+ShingleWords <= len(words); i++ {
-		h := shingleHash(words[i : i+ShingleWords])
-		if distinct[h] {
-			continue
+		h := mix(shingleHash(words[i : i+ShingleWords]))
+		if len(distinct) < MinShingles && !slices.Contains(distinct, h) {
+			distinct = append(distinct, h)
 		}
-		distinct[h] = true
-		for s := range sig {
-			if v := slotHash(h, s); v < sig[s] {
-				sig[s] = v
-			}
+		slot, v := h>>(64-slotBits), uint32(h)>>1
+		if v < sig[slot] {
+			sig[slot] = v
 		}
 	}
 	if len(distinct) < MinShingles {
 		return Signature{}, ErrTooShort
 	}
+	densify(&sig)
 	return sig, nil
+}
+
+// emptySlot marks a slot no shingle fell into; values are 31 bits, so no
+// shingle gives it.
+const emptySlot = ^uint32(0)
+
+// slotBits is log2(Slots): the top bits of a shingle's hash choose its
+// slot.
+const slotBits = 7
+
+// densify fills each empty slot with the value of a filled one, chosen by
+// a sequence of slot numbers that depends on the empty slot only
+// (Shrivastava, "Optimal densification for fast and accurate minwise
+// hashing", ICML 2017): two texts with the same empty slots copy from the
+// same places, so a slot still agrees with the probability that the
+// shingle sets do, their Jaccard similarity.
+func densify(sig *Signature) {
+	filled := *sig
+	for i := range sig {
+		if filled[i] != emptySlot {
+			continue
+		}
+		sig[i] = filled[firstFilled(&filled, i)]
+	}
+}
+
+// maxProbes bounds the search of densify; with at least MinShingles
+// shingles, more probes than this happen less than once in 2^64 texts.
+const maxProbes = 1 << 12
+
+// firstFilled is the slot that empty slot i copies: the first filled one
+// of its probe sequence, or else the first filled one in order.
+func firstFilled(filled *Signature, i int) int {
+	for t := uint64(1); t <= maxProbes; t++ {
+		if j := mix(uint64(i)<<32|t) >> (64 - slotBits); filled[j] != emptySlot {
+			return int(j)
+		}
+	}
+	for j, v := range filled {
+		if v != emptySlot {
+			return j
+		}
+	}
+	return i // no slot filled: Sign does not get here
 }
 
 // Similarity estimates the Jaccard similarity of the shingle sets of the
@@ -239,13 +288,14 @@ func shingleHash(words []string) uint64 {
 	return h
 }
 
-// slotHash is hash function s applied to a shingle hash: the output
-// function of SplitMix64 at state h + (s+1)*golden.
-func slotHash(h uint64, s int) uint32 {
-	z := h + uint64(s+1)*golden
+// mix is the output function of SplitMix64 (Steele, Lea, Flood: "Fast
+// splittable pseudorandom number generators", 2014) at state z + golden:
+// FNV-1a's low bits vary too little to pick slots by themselves.
+func mix(z uint64) uint64 {
+	z += golden
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return uint32((z ^ (z >> 31)) >> 32)
+	return z ^ (z >> 31)
 }
 
 // String is the text form of a signature: Scheme, then the Slots values as
@@ -262,6 +312,9 @@ func (s Signature) String() string {
 func ParseSignature(text string) (Signature, error) {
 	var s Signature
 	rest, ok := strings.CutPrefix(text, Scheme)
+	if strings.HasPrefix(text, "mh1:") {
+		return s, fmt.Errorf("signature of scheme mh1: (an earlier mailgw); sign the samples again with mailgw sample")
+	}
 	if !ok {
 		return s, fmt.Errorf("signature must start with %q", Scheme)
 	}

@@ -102,7 +102,7 @@ func TestSignatureText(t *testing.T) {
 	if err != nil || back != sig {
 		t.Fatalf("round trip: %v", err)
 	}
-	for _, bad := range []string{"", "mh1:", "mh2:" + sig.String()[4:], sig.String() + "0", strings.Replace(sig.String(), "mh1:", "mh1:zz", 1)[:len(sig.String())]} {
+	for _, bad := range []string{"", "oph1:", "oph2:" + sig.String()[5:], "mh1:" + sig.String()[5:], sig.String() + "0", strings.Replace(sig.String(), "oph1:", "oph1:zz", 1)[:len(sig.String())]} {
 		if _, err := fuzzy.ParseSignature(bad); err == nil {
 			t.Errorf("ParseSignature(%.20q...) accepted", bad)
 		}

@@ -27,8 +27,9 @@ func TestParse(t *testing.T) {
 		{"name with a space first", " x\t" + sig.String(), 0, "must not start"},
 		{"control character", "a\x01b\t" + sig.String(), 0, "control characters"},
 		{"not UTF-8", "a\xffb\t" + sig.String(), 0, "not UTF-8"},
-		{"bad signature on line 3", "# x\n" + line + "\nbad\tmh1:00", 0, "test.txt:3: signature must have 1024"},
-		{"other scheme", "x\tmh9:" + sig.String()[4:], 0, `must start with "mh1:"`},
+		{"bad signature on line 3", "# x\n" + line + "\nbad\toph1:00", 0, "test.txt:3: signature must have 1024"},
+		{"other scheme", "x\toph9:" + sig.String()[5:], 0, `must start with "oph1:"`},
+		{"scheme of an earlier mailgw", "x\tmh1:" + sig.String()[5:], 0, "sign the samples again"},
 		{"too long", "x\t" + strings.Repeat("0", 5000), 0, "longer than"},
 	}
 	for _, tc := range tests {
@@ -98,7 +99,7 @@ func write(t *testing.T, path, data string) {
 func FuzzParse(f *testing.F) {
 	sig, _ := fuzzy.Sign(spam)
 	f.Add([]byte("# c\n\nname\t" + sig.String() + "\r\n"))
-	f.Add([]byte("x\tmh1:00"))
+	f.Add([]byte("x\toph1:00"))
 	f.Add([]byte("\t\t\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := fuzzy.Parse("fuzz", data)

@@ -28,7 +28,7 @@ func TestSampleAddThenScan(t *testing.T) {
 	if code, out, errs := runCmd(t, append([]string{"sample", "--add", spam}, set...)...); code != 0 || !strings.Contains(out, "added 0 text samples") || !strings.Contains(errs, "nothing new") {
 		t.Fatalf("sample --add again: %d %q %q", code, out, errs)
 	}
-	if data, _ := os.ReadFile(samples); !strings.HasPrefix(string(data), "watches\tmh1:") || strings.Count(string(data), "\n") != 1 {
+	if data, _ := os.ReadFile(samples); !strings.HasPrefix(string(data), "watches\toph1:") || strings.Count(string(data), "\n") != 1 {
 		t.Errorf("sample file: %q", data)
 	}
 	copyOf := writeFile(t, dir, "copy.eml", strings.NewReplacer("Luxury", "Top", "two", "three", "one week", "days").Replace(sampleSpam))
