@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -209,12 +210,25 @@ func parse(raw []byte) map[string]*result {
 
 // roundRatio is the median over rounds of v[i]/base[i] (see runRounds):
 // the two figures of a round met the same machine.
-func roundRatio(v, base []float64) float64 {
+func roundRatio(v, base []float64) float64 { return median(roundRatios(v, base)) }
+
+// roundRatios are the rounds' ratios v[i]/base[i].
+func roundRatios(v, base []float64) []float64 {
 	var r []float64
 	for i := range min(len(v), len(base)) {
 		r = append(r, v[i]/base[i])
 	}
-	return median(r)
+	return r
+}
+
+// spread is the median of the rounds' ratios with their lowest and
+// highest: how far one round can be from another on this machine.
+func spread(v, base []float64) string {
+	r := roundRatios(v, base)
+	if len(r) == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f (%.2f–%.2f)", median(r), slices.Min(r), slices.Max(r))
 }
 
 func median(v []float64) float64 {
@@ -352,8 +366,9 @@ func milterSection(count int) (string, error) {
 	b.WriteString("the peak (VmHWM) of the milter's processes, summed over all of them for rspamd. Each round runs the cases in\n")
 	b.WriteString("the table's order, null and mailgw back to back; a ratio is the median of the rounds' ratios. Milter CPU is the\n")
 	b.WriteString("processor time (user and system) of the milter's processes per message; the null milter runs inside the\n")
-	b.WriteString("benchmark process, so it has no figure of its own.\n\n")
-	b.WriteString("| size | case | messages/s | × Postfix alone | × null milter | milter CPU ms/message | peak RSS (MB) |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |\n")
+	b.WriteString("benchmark process, so it has no figure of its own. The ratio to the null milter comes with the lowest and\n")
+	b.WriteString("highest of the rounds: these machines are shared, and one round can be far from the next.\n\n")
+	b.WriteString("| size | case | messages/s | × Postfix alone | × null milter (rounds' range) | milter CPU ms/message | peak RSS (MB) |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, size := range []string{"10KB", "100KB"} {
 		if err := need(r, prefixAll("Milter/", "/"+size, cases)...); err != nil {
 			return "", err
@@ -361,8 +376,8 @@ func milterSection(count int) (string, error) {
 		base, null := r["Milter/postfix/"+size].msgsPerS, r["Milter/null/"+size].msgsPerS
 		for _, c := range cases {
 			x := r["Milter/"+c+"/"+size]
-			fmt.Fprintf(&b, "| %s | %s | %.0f | %.2f | %.2f | %s | %s |\n", size, c, median(x.msgsPerS),
-				roundRatio(x.msgsPerS, base), roundRatio(x.msgsPerS, null), figure(x.other["cpu-ms/msg"], "%.2f"), figure(x.rssMB, "%.0f"))
+			fmt.Fprintf(&b, "| %s | %s | %.0f | %.2f | %s | %s | %s |\n", size, c, median(x.msgsPerS),
+				roundRatio(x.msgsPerS, base), spread(x.msgsPerS, null), figure(x.other["cpu-ms/msg"], "%.2f"), figure(x.rssMB, "%.0f"))
 		}
 	}
 	b.WriteString("\nTargets: mailgw at least 0.90 × the null milter, and mailgw's RSS at most 64 MB.\n")
