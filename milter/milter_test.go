@@ -18,6 +18,7 @@ import (
 	"github.com/mailgw/mailgw/filter"
 	"github.com/mailgw/mailgw/gateway"
 	"github.com/mailgw/mailgw/internal/fake"
+	"github.com/mailgw/mailgw/internal/peer"
 	"github.com/mailgw/mailgw/milter"
 )
 
@@ -359,24 +360,6 @@ func TestShutdownEndsIdleConnections(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a log sink shared by the server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) lines() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Split(strings.TrimSpace(l.b.String()), "\n")
-}
-
 // A message that passes logs one line at Info, the filter's decision; a
 // verdict that says more than the decision (here a reply) adds the
 // milter's own line.
@@ -385,16 +368,17 @@ func TestLogLinesPerVerdict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf lockedBuffer
+	var buf peer.SyncBuffer
 	log := slog.New(slog.NewTextHandler(&buf, nil))
+	lines := func() []string { return strings.Split(strings.TrimSpace(buf.String()), "\n") }
 	f := gw.Filter(filter.Options{Spam: fake.Spam{}, Virus: fake.Virus{}, Logger: log, Version: "test"})
 	s := session(t, serve(t, milter.NewServer(f, milter.Options{Logger: log}), "127.0.0.1:0"))
 	send(t, s, "bob@example.com", "clean", mime("clean"))
-	if got := buf.lines(); len(got) != 1 || !strings.Contains(got[0], "msg=decision") || !strings.Contains(got[0], "queue_id=QIDclean") {
+	if got := lines(); len(got) != 1 || !strings.Contains(got[0], "msg=decision") || !strings.Contains(got[0], "queue_id=QIDclean") {
 		t.Fatalf("log of an accepted message:\n%s", strings.Join(got, "\n"))
 	}
 	send(t, s, "carol@reject.test", "virus", mime(fake.MarkInfected))
-	got := buf.lines()
+	got := lines()
 	if len(got) != 3 || !strings.Contains(got[2], `msg="milter verdict"`) || !strings.Contains(got[2], "action=reject") {
 		t.Fatalf("log of a rejected message:\n%s", strings.Join(got[1:], "\n"))
 	}

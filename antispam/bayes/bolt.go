@@ -256,6 +256,26 @@ func (l *BoltLearn) copyCurrent() error {
 	if err != nil {
 		return fmt.Errorf("bayes store %s: copying it to %s: %w", l.path, l.tmp, err)
 	}
+	return sameOwner(l.tmp, l.path)
+}
+
+// sameOwner gives the copy the mode, owner and group of the file it
+// replaces: learn often runs as root, the daemons as their own user, who
+// must still read the new file. Changing the owner needs root; without it
+// the copy is the learner's, which the daemons' user then is too.
+func sameOwner(copy, orig string) error {
+	fi, err := os.Stat(orig)
+	if err != nil {
+		return err
+	}
+	if err := os.Chmod(copy, fi.Mode().Perm()); err != nil {
+		return err
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		if err := os.Chown(copy, int(st.Uid), int(st.Gid)); err != nil && !errors.Is(err, os.ErrPermission) {
+			return err
+		}
+	}
 	return nil
 }
 
