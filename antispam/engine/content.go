@@ -86,8 +86,9 @@ func headText(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	if i := strings.LastIndexAny(s[n-256:n], " \t\r\n"); i >= 0 {
-		return s[:n-256+i]
+	from := max(n-256, 0)
+	if i := strings.LastIndexAny(s[from:n], " \t\r\n"); i >= 0 {
+		return s[:from+i]
 	}
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n-- // s[n] continues a character that began before it

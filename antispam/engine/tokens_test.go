@@ -110,6 +110,7 @@ func TestHeadText(t *testing.T) {
 		{strings.Repeat("ab ", 200), 300, strings.Repeat("ab ", 99) + "ab"},
 		{long, 301, strings.Repeat("é", 150)}, // byte 301 is inside a character
 		{long, 300, strings.Repeat("é", 150)},
+		{"ab cd", 4, "ab"},
 	} {
 		if got := headText(c.in, c.n); got != c.want {
 			t.Errorf("headText(%.12q…, %d) = %q…(%d bytes), want %d bytes", c.in, c.n, got[:min(len(got), 12)], len(got), len(c.want))

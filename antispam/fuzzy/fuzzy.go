@@ -126,8 +126,9 @@ func densify(sig *Signature) {
 	}
 }
 
-// maxProbes bounds the search of densify; with at least MinShingles
-// shingles, more probes than this happen less than once in 2^64 texts.
+// maxProbes bounds the search of densify: even with a single filled slot
+// all of them miss with a probability of (127/128)^4096, about e^-32, and
+// a text of MinShingles shingles usually fills several.
 const maxProbes = 1 << 12
 
 // firstFilled is the slot that empty slot i copies: the first filled one
