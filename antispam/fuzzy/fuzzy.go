@@ -267,6 +267,9 @@ func notLetter(r rune) bool {
 // isLink reports a field that is a URL, a mail address or a bare host
 // name: the parts of spam that change most between copies.
 func isLink(f string) bool {
+	if !hasLinkByte(f) {
+		return false // the common case: a plain word
+	}
 	if strings.Contains(f, "://") || strings.IndexByte(f, '@') >= 0 ||
 		len(f) >= len("mailto:") && strings.EqualFold(f[:len("mailto:")], "mailto:") {
 		return true
@@ -274,6 +277,17 @@ func isLink(f string) bool {
 	t := strings.TrimFunc(f, notLetter)
 	i := strings.LastIndexByte(t, '.')
 	return i > 0 && i < len(t)-1 // a dot inside: example.com, but not "end."
+}
+
+// hasLinkByte reports whether f holds one of the bytes every link form of
+// isLink has: ':' (a scheme), '@' (an address) or '.' (a host name).
+func hasLinkByte(f string) bool {
+	for i := 0; i < len(f); i++ {
+		if c := f[i]; c == ':' || c == '@' || c == '.' {
+			return true
+		}
+	}
+	return false
 }
 
 func shingleHash(words []string) uint64 {
