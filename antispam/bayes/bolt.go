@@ -44,7 +44,7 @@ func OpenBolt(path string, write bool) (*Bolt, error) {
 	}
 	db, err := bolt.Open(path, 0o640, &bolt.Options{Timeout: lockTimeout, ReadOnly: !write})
 	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("bayes store %s is locked by another process (a running daemon holds it: stop it to learn, or use BayesStore=redis)", path)
+		return nil, fmt.Errorf("bayes store %s is locked by another process writing it in place (mailgw learn writes a copy and never holds it)", path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("bayes store %s: %w", path, err)
