@@ -103,13 +103,12 @@ const boltFileIdle = time.Minute
 
 // fileID tells one file at a path from the file that replaced it.
 type fileID struct {
-	dev, ino uint64
-	size     int64
-	mtime    time.Time
+	dev, ino    uint64
+	size, mtime int64 // mtime in nanoseconds: time.Time is not for ==
 }
 
 func idOf(fi os.FileInfo) fileID {
-	id := fileID{size: fi.Size(), mtime: fi.ModTime()}
+	id := fileID{size: fi.Size(), mtime: fi.ModTime().UnixNano()}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		id.dev, id.ino = uint64(st.Dev), st.Ino
 	}

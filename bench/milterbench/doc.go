@@ -6,8 +6,9 @@
 // `make test`; bench/report turns its output into docs/benchmarks.md.
 //
 // Each case sends benchproc.Messages messages of one size over
-// benchproc.Sessions SMTP sessions and reports messages/s of accepted mail (250 after DATA, which
-// in milter mode includes the milter's verdict) and the milter's peak RSS.
+// benchproc.Sessions SMTP sessions and reports messages/s of accepted mail
+// (250 after DATA, which in milter mode includes the milter's verdict),
+// the milter's peak RSS and its processor time per message.
 // Postfix discards instead of delivering, so that only the receiving side,
 // the one the milter slows down, is measured.
 package milterbench

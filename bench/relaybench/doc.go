@@ -6,10 +6,10 @@
 // bench/report turns its output into docs/benchmarks.md.
 //
 // Each case sends benchproc.Messages messages of one size over
-// benchproc.Sessions SMTP sessions and reports messages/s until the last message reached the
-// sink (so queueing and delivery are included, not just acceptance),
-// messages/s until the last one was accepted, and the peak RSS of the
-// relay's processes. Every relay keeps its queue on the same disk and
+// benchproc.Sessions SMTP sessions and reports messages/s until the last
+// message reached the sink (so queueing and delivery are included, not
+// just acceptance), messages/s until the last one was accepted, and the
+// peak RSS of the relay's processes. Every relay keeps its queue on the same disk and
 // fsyncs a message before its 250 (Postfix by default, mailgw-relay by
 // design).
 //
