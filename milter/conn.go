@@ -35,6 +35,7 @@ type conn struct {
 	// in buffers reads: go-milter reads each packet's 4-byte length and
 	// then its body with two reads, which unbuffered are two system calls.
 	in *bufio.Reader
+	wire
 	// spare is the message buffer of the last message, for the next.
 	spare []byte
 }
@@ -68,26 +69,42 @@ func (c *conn) serve() {
 // (SMFIC_BODY), most other packets a few hundred bytes.
 const inBufferSize = 16 << 10
 
+// Read hands go-milter the MTA's packets one at a time (see wire.go).
 func (c *conn) Read(p []byte) (int, error) {
+	if c.pktOff == len(c.pkt) {
+		if err := c.nextPacket(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, c.pkt[c.pktOff:])
+	c.pktOff += n
+	return n, nil
+}
+
+// waitInput returns once the MTA has sent more, flushing our replies first
+// when nothing is buffered: only then does the MTA wait for them. After
+// Shutdown a connection ends between messages: the wait for the next MAIL
+// FROM sees end of file instead.
+func (c *conn) waitInput() error {
 	if c.in.Buffered() > 0 {
-		// The MTA sent this already; no reply is awaited before it.
-		return c.in.Read(p)
+		return nil
+	}
+	if len(c.out) == 0 {
+		ackNow(c.nc) // the MTA may be waiting for an ACK, not a reply
 	}
 	if err := c.flush(); err != nil {
-		return 0, err
+		return err
 	}
-	// After Shutdown a connection ends between messages: the read that
-	// would wait for the next MAIL FROM sees end of file instead.
 	if c.srv.isClosing() && !c.isBusy() {
-		return 0, io.EOF
+		return io.EOF
 	}
 	for {
-		n, err := c.in.Read(p)
-		if ne, ok := err.(net.Error); !ok || !ne.Timeout() || n > 0 || !c.srv.isClosing() {
-			return n, err
+		_, err := c.in.Peek(1)
+		if ne, ok := err.(net.Error); !ok || !ne.Timeout() || !c.srv.isClosing() {
+			return err
 		}
 		if !c.isBusy() {
-			return 0, io.EOF // woken by Shutdown: an orderly end, not an error to log
+			return io.EOF // woken by Shutdown: an orderly end, not an error to log
 		}
 		// A message began just as Shutdown woke the idle connection: let
 		// it finish.
@@ -160,6 +177,7 @@ func (c *conn) SetReadDeadline(t time.Time) error  { return c.nc.SetReadDeadline
 func (c *conn) SetWriteDeadline(t time.Time) error { return c.nc.SetWriteDeadline(t) }
 
 func (c *conn) Close() error {
+	c.answered() // a reply the MTA does not read must not go out now either
 	ferr := c.flush()
 	err := c.nc.Close()
 	if err == nil {

@@ -79,9 +79,16 @@ func startServer(t *testing.T, opts milter.Options) (*envRecorder, string) {
 
 func session(t *testing.T, addr string) *gomilter.ClientSession {
 	t.Helper()
+	return sessionOffering(t, addr, 0)
+}
+
+// sessionOffering is session with an MTA that offers the protocol options
+// proto (and, as go-milter's client does, protocol version 6).
+func sessionOffering(t *testing.T, addr string, proto gomilter.OptProtocol) *gomilter.ClientSession {
+	t.Helper()
 	c := gomilter.NewClientWithOptions("tcp", addr, gomilter.ClientOptions{
 		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
-		ActionMask: milter.Actions,
+		ActionMask: milter.Actions, ProtocolMask: proto,
 	})
 	s, err := c.Session()
 	if err != nil {

@@ -4,13 +4,16 @@
 // collects the envelope and the message, runs the core filter and carries
 // out its Decisions with milter actions.
 //
-// go-milter negotiates protocol version 2, so the milter cannot ask the MTA
-// for macros (SMFIF_SETSYMLIST is version 6). Everything the filter needs
-// therefore comes from the callbacks' arguments (Connect, Helo, MailFrom,
-// RcptTo); the only macro read is the queue id `i`, which Postfix sends by
-// default with MAIL FROM and end of message. go-milter also forgets the
-// connect and HELO data after each verdict; this package keeps them per
-// connection itself (see conn).
+// go-milter negotiates protocol version 2. The connection (conn, wire.go)
+// answers an MTA that offers version 6 with version 6 itself, to take
+// header fields and body chunks without a reply each, and otherwise
+// leaves go-milter's answer as it is. It asks for no macros
+// (SMFIF_SETSYMLIST): everything the filter needs comes from the
+// callbacks' arguments (Connect, Helo, MailFrom, RcptTo); the only macro
+// read is the queue id `i`, which Postfix and Sendmail send by default with
+// MAIL FROM and end of message. go-milter also forgets the connect and
+// HELO data after each verdict; this package keeps them per connection
+// itself (see conn).
 package milter
 
 import (
@@ -101,10 +104,11 @@ const Actions = gomilter.OptAddHeader | gomilter.OptChangeHeader | gomilter.OptC
 	gomilter.OptRemoveRcpt | gomilter.OptAddRcpt | gomilter.OptQuarantine
 
 // Protocol are the steps the milter asks the MTA to leave out, in the same
-// negotiation: only the end of the header (SMFIP_NOEOH). The session
-// knows the header has ended when the first body chunk or the end of the
-// message arrives, so the MTA's SMFIC_EOH and its reply would be one round
-// trip per message for nothing.
+// negotiation: the end of the header (SMFIP_NOEOH). The session knows the
+// header has ended when the first body chunk or the end of the message
+// arrives, so the MTA's SMFIC_EOH and its reply would be one round trip
+// per message for nothing. With an MTA that speaks protocol version 6 the
+// connection asks for more (noReply in wire.go).
 const Protocol = gomilter.OptNoEOH
 
 // Server accepts MTA connections and runs one milter session on each. It

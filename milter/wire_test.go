@@ -1,0 +1,178 @@
+package milter_test
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	gomilter "github.com/emersion/go-milter"
+
+	"github.com/mailgw/mailgw/internal/fake"
+	"github.com/mailgw/mailgw/milter"
+)
+
+// v6Offer is what Postfix and Sendmail offer: every protocol option.
+const v6Offer = gomilter.OptNoConnect | gomilter.OptNoHelo | gomilter.OptNoMailFrom | gomilter.OptNoRcptTo |
+	gomilter.OptNoBody | gomilter.OptNoHeaders | gomilter.OptNoEOH | gomilter.OptNoHeaderReply |
+	gomilter.OptNoUnknown | gomilter.OptNoData | gomilter.OptSkip | gomilter.OptRcptRej |
+	gomilter.OptNoConnReply | gomilter.OptNoHeloReply | gomilter.OptNoMailReply | gomilter.OptNoRcptReply |
+	gomilter.OptNoDataReply | gomilter.OptNoUnknownReply | gomilter.OptNoEOHReply | gomilter.OptNoBodyReply |
+	gomilter.OptHeaderLeadingSpace
+
+// TestNoReplyNegotiated: offered version 6, the milter takes header fields
+// and body chunks without a reply. Were it to answer them anyway, the
+// client, which reads no such reply, would take those answers for the
+// verdict of the message and lose the real one.
+func TestNoReplyNegotiated(t *testing.T) {
+	rec, addr := startServer(t, milter.Options{})
+	s := sessionOffering(t, addr, v6Offer)
+	want := gomilter.OptNoEOH | gomilter.OptNoHeaderReply | gomilter.OptNoBodyReply | gomilter.OptNoUnknown
+	if s.ProtocolOpts != want {
+		t.Fatalf("negotiated protocol options %#x, want %#x", s.ProtocolOpts, want)
+	}
+	big := strings.Repeat("a line of text\r\n", 10000) // 160 KB: three body chunks
+	for i, body := range []string{mime("clean"), big, ""} {
+		mods, act := send(t, s, "bob@example.com", fmt.Sprint("m", i), body)
+		if act.Code != gomilter.ActContinue || !hasHeader(mods, "X-SpamTest-Status") {
+			t.Errorf("message %d: action %c, modifications %+v", i, act.Code, mods)
+		}
+		if len(rec.raws) != i+1 {
+			t.Fatalf("message %d: the filter ran %d times", i, len(rec.raws))
+		}
+		if _, got, _ := strings.Cut(rec.raws[i], "\r\n\r\n"); got != body {
+			t.Errorf("message %d: the filter saw a body of %d bytes, want %d", i, len(got), len(body))
+		}
+	}
+	_, act := send(t, s, "carol@reject.test", "virus", mime(fake.MarkInfected))
+	if act.Code != gomilter.ActReplyCode || act.SMTPCode != 550 {
+		t.Errorf("reject after no-reply messages: action %+v", act)
+	}
+}
+
+// TestNoReplyNeedsVersion6: an MTA that offers the options with protocol
+// version 2 gets go-milter's version 2 answer, which has none of them.
+func TestNoReplyNeedsVersion6(t *testing.T) {
+	_, addr := startServer(t, milter.Options{})
+	m := dialRaw(t, addr)
+	code, data := m.negotiate(2, v6Offer)
+	if code != 'O' || binary.BigEndian.Uint32(data) != 2 || gomilter.OptProtocol(binary.BigEndian.Uint32(data[8:])) != milter.Protocol {
+		t.Fatalf("negotiation answer %c %x", code, data)
+	}
+}
+
+// TestQuitNewConnection: SMFIC_QUIT_NC ends one SMTP session and the next
+// starts on the same milter connection with its own client data.
+func TestQuitNewConnection(t *testing.T) {
+	rec, addr := startServer(t, milter.Options{})
+	m := dialRaw(t, addr)
+	if code, data := m.negotiate(6, v6Offer); code != 'O' || binary.BigEndian.Uint32(data) != 6 {
+		t.Fatalf("negotiation answer %c %x", code, data)
+	}
+	m.message("192.0.2.10", "first.example")
+	m.send('K')
+	m.message("192.0.2.20", "second.example")
+	m.send('Q')
+	if len(rec.envs) != 2 {
+		t.Fatalf("filter ran %d times, want 2", len(rec.envs))
+	}
+	for i, want := range []string{"192.0.2.10 first.example", "192.0.2.20 second.example"} {
+		if got := rec.envs[i].ClientIP.String() + " " + rec.envs[i].Helo; got != want {
+			t.Errorf("session %d: client %q, want %q", i+1, got, want)
+		}
+	}
+}
+
+// rawMTA speaks the milter protocol packet by packet, as an MTA would.
+type rawMTA struct {
+	t *testing.T
+	c net.Conn
+}
+
+func dialRaw(t *testing.T, addr string) *rawMTA {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	return &rawMTA{t: t, c: c}
+}
+
+// send writes one packet; each part of data ends with a NUL.
+func (m *rawMTA) send(cmd byte, data ...string) {
+	m.t.Helper()
+	var payload []byte
+	for _, d := range data {
+		payload = append(append(payload, d...), 0)
+	}
+	m.sendRaw(cmd, payload)
+}
+
+func (m *rawMTA) sendRaw(cmd byte, payload []byte) {
+	m.t.Helper()
+	pkt := binary.BigEndian.AppendUint32(nil, uint32(1+len(payload)))
+	pkt = append(append(pkt, cmd), payload...)
+	if _, err := m.c.Write(pkt); err != nil {
+		m.t.Fatal(err)
+	}
+}
+
+func (m *rawMTA) reply() (byte, []byte) {
+	m.t.Helper()
+	var n uint32
+	if err := binary.Read(m.c, binary.BigEndian, &n); err != nil {
+		m.t.Fatal(err)
+	}
+	pkt := make([]byte, n)
+	if _, err := io.ReadFull(m.c, pkt); err != nil {
+		m.t.Fatal(err)
+	}
+	return pkt[0], pkt[1:]
+}
+
+func (m *rawMTA) negotiate(version uint32, proto gomilter.OptProtocol) (byte, []byte) {
+	m.t.Helper()
+	opt := binary.BigEndian.AppendUint32(nil, version)
+	opt = binary.BigEndian.AppendUint32(opt, uint32(milter.Actions))
+	opt = binary.BigEndian.AppendUint32(opt, uint32(proto))
+	m.sendRaw('O', opt)
+	return m.reply()
+}
+
+// message runs one SMTP session's message under the no-reply options:
+// header fields and body chunks get no answer, the end of the message
+// gets modifications and then its verdict.
+func (m *rawMTA) message(ip, helo string) {
+	m.t.Helper()
+	m.expect('C', "client", "4\x00\x19"+ip) // host; family '4', port 25 in 2 bytes, address
+	m.expect('H', helo)
+	m.expect('M', "<alice@example.org>")
+	m.expect('R', "<bob@example.com>")
+	m.expect('T')
+	m.send('L', "Subject", "hello")
+	m.send('B', "text\r\n")
+	m.send('E')
+	for {
+		code, data := m.reply()
+		switch code {
+		case 'h', 'm', 'i': // header modifications
+			continue
+		case 'c', 'a':
+			return
+		}
+		m.t.Fatalf("end of message: reply %c %q", code, data)
+	}
+}
+
+// expect sends a packet that takes a reply and wants SMFIR_CONTINUE.
+func (m *rawMTA) expect(cmd byte, data ...string) {
+	m.t.Helper()
+	m.send(cmd, data...)
+	if code, d := m.reply(); code != 'c' {
+		m.t.Fatalf("SMFIC %c: reply %c %q, want continue", cmd, code, d)
+	}
+}
