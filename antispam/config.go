@@ -47,16 +47,20 @@ type Settings struct {
 	ImageSamples     []config.Value
 	FuzzyThreshold   float64 // similarity, 0-1, from which FUZZY_SAMPLE fires
 	ImageMaxDistance int     // Hamming distance, 0-64, up to which IMAGE_SAMPLE fires
+	// TermFiles are the phrase databases of SPAM_TERMS, as FuzzySamples;
+	// TermsMaxWeight is the most summed phrase weight that scores.
+	TermFiles      []config.Value
+	TermsMaxWeight float64
 }
 
-// Builtin in FuzzySamples or ImageSamples stands for the samples embedded
-// in the program.
+// Builtin in FuzzySamples, ImageSamples or TermFiles stands for the data
+// embedded in the program.
 const Builtin = "builtin"
 
 // Schema describes [mailgw.antispam].
 func Schema() []config.SectionSchema {
 	return []config.SectionSchema{{Name: Section,
-		Doc: "The anti-spam engine: rule scores, the thresholds of each SpamRateLimit, DNS, the Bayes store, the Pyzor server and the sample files of the fuzzy and image checks. Which checks run is set per group (SpamUseDNS, SpamCheck*, SpamHeaders*); the rules and their default scores are listed in docs/antispam.md.",
+		Doc: "The anti-spam engine: rule scores, the thresholds of each SpamRateLimit, DNS, the Bayes store, the Pyzor server and the sample files of the fuzzy and image checks. Which checks run is set per group (SpamUseDNS, SpamCheck*, SpamHeaders*); the rules and their default scores are listed at the end of docs/configuration.md.",
 		Params: []config.Param{
 			{Name: "Thresholds", Kind: config.List, Comma: true,
 				Default: "minimum 7 12, standard 5 8, high 4 6, maximum 3 4.5",
@@ -89,6 +93,10 @@ func Schema() []config.SectionSchema {
 				Doc: "Estimated share of word shingles a message must have in common with a sample for FUZZY_SAMPLE."},
 			{Name: "ImageSamples", Kind: config.List, Default: Builtin,
 				Doc: "Known spam image files of the image check (IMAGE_SAMPLE), as FuzzySamples: absolute paths or `builtin`. Format: docs/antispam.md. An empty value: no image check."},
+			{Name: "TermFiles", Kind: config.List, Default: Builtin,
+				Doc: "Phrase databases of the phrase check (SPAM_TERMS), one a value: an absolute path, or `builtin` for the phrases embedded in the program. All are merged. Format: docs/antispam.md. An empty value: no phrase check."},
+			{Name: "TermsMaxWeight", Kind: config.Int, Default: "3", Min: 1, Max: 100,
+				Doc: "The most summed weight of the phrases found that SPAM_TERMS scores (its score is per point of weight): many phrases of a long advertisement must not outweigh everything else."},
 			{Name: "ImageMaxDistance", Kind: config.Int, Default: "8", Min: 0, Max: 32,
 				Doc: "The most bits (of 64) in which the perceptual hash of an attached image may differ from a known one for IMAGE_SAMPLE."},
 		}}}
@@ -113,9 +121,11 @@ func FromConfig(c *config.Config) (Settings, config.ErrorList) {
 
 		FuzzyThreshold:   float64(c.Int(Section, "FuzzyThreshold")) / 100,
 		ImageMaxDistance: int(c.Int(Section, "ImageMaxDistance")),
+		TermsMaxWeight:   float64(c.Int(Section, "TermsMaxWeight")),
 	}
 	s.FuzzySamples, errs = sampleFiles(c, "FuzzySamples", errs)
 	s.ImageSamples, errs = sampleFiles(c, "ImageSamples", errs)
+	s.TermFiles, errs = sampleFiles(c, "TermFiles", errs)
 	for _, v := range c.List(Section, "Thresholds") {
 		if err := parseThreshold(v.Text, s.Thresholds); err != nil {
 			errs.Add(v.Pos, "Thresholds %q: %v", v.Text, err)
@@ -213,7 +223,7 @@ func parseRuleScore(text string, into map[string]float64) error {
 	}
 	name := strings.ToUpper(f[0])
 	if _, ok := into[name]; !ok {
-		return fmt.Errorf("unknown rule %s (see docs/antispam.md)", f[0])
+		return fmt.Errorf("unknown rule %s (the rules are listed in docs/configuration.md)", f[0])
 	}
 	v, err := strconv.ParseFloat(f[1], 64)
 	if err != nil || v < -100 || v > 1000 {

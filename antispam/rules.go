@@ -86,6 +86,7 @@ const (
 	RuleBayesTempfail  = "BAYES_TEMPFAIL"
 	RuleSizeSkipped    = "CONTENT_SKIPPED_SIZE"
 	RuleFuzzySample    = "FUZZY_SAMPLE"
+	RuleSpamTerms      = "SPAM_TERMS"
 	RuleObscene        = "OBSCENE_TEXT"
 	RuleImageSample    = "IMAGE_SAMPLE"
 
@@ -163,6 +164,7 @@ func DefaultRules() []RuleDef {
 		{RuleBayesTempfail, 0, MethodContent, "the Bayes store did not answer; content not scored"},
 		{RuleSizeSkipped, 0, MethodContent, "larger than SpamCheckSizeLimit; content not analysed"},
 		{RuleFuzzySample, 5, MethodFuzzy, "the text is a (modified) copy of a known spam sample: similarity at least FuzzyThreshold"},
+		{RuleSpamTerms, 1, MethodContent, "typical spam phrases (TermFiles); per point of their summed weight, at most TermsMaxWeight points"},
 		{RuleImageSample, 4, MethodImage, "an attached image looks like a known spam image: at most ImageMaxDistance bits apart"},
 
 		{RuleRDNSNone, 1.0, MethodDNS, "the client IP has no reverse DNS name (SpamCheckHostInDNS)"},

@@ -1,8 +1,10 @@
 package gateway
 
 import (
+	"fmt"
 	"strings"
 
+	"github.com/mailgw/mailgw/antispam"
 	"github.com/mailgw/mailgw/config"
 )
 
@@ -41,5 +43,19 @@ Programs started without a configuration file use this one:
 	b.WriteString(string(config.DefaultFile()))
 	b.WriteString("```\n\n")
 	b.WriteString(config.Markdown(Schema()))
+	writeRules(&b)
 	return b.String()
+}
+
+// writeRules appends the anti-spam rules table: the names RuleScore takes
+// and X-SpamTest-Info reports, with their default scores.
+func writeRules(b *strings.Builder) {
+	b.WriteString("## Anti-spam rules\n\n" +
+		"The rules the anti-spam engine reports in X-SpamTest-Info, with their default scores; `[mailgw.antispam] RuleScore` " +
+		"changes a score, and the sum of the scores of the rules that fired, against the group's Thresholds, gives the status. " +
+		"The method is what X-SpamTest-Method names when the rule decided.\n\n" +
+		"| rule | default score | method | fires when |\n| --- | ---: | --- | --- |\n")
+	for _, r := range antispam.DefaultRules() {
+		fmt.Fprintf(b, "| %s | %g | %s | %s |\n", r.Name, r.Score, r.Method, strings.ReplaceAll(r.Doc, "|", "\\|"))
+	}
 }

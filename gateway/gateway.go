@@ -202,6 +202,9 @@ func (g *Gateway) SpamChecker(log *slog.Logger) *engine.Engine {
 	if g.samples.images != nil {
 		opts.Images = g.samples.images
 	}
+	if g.samples.terms != nil {
+		opts.Terms = g.samples.terms
+	}
 	if log == nil {
 		log = slog.Default()
 	}

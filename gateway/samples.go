@@ -9,23 +9,27 @@ import (
 	"github.com/mailgw/mailgw/antispam/engine"
 	"github.com/mailgw/mailgw/antispam/fuzzy"
 	"github.com/mailgw/mailgw/antispam/imagehash"
+	"github.com/mailgw/mailgw/antispam/terms"
 	"github.com/mailgw/mailgw/config"
 )
 
 var (
 	_ engine.TextSamples  = (*fuzzy.Collection)(nil)
 	_ engine.ImageSamples = (*imagehash.List)(nil)
+	_ engine.Phrases      = (*terms.DB)(nil)
 )
 
-// samples are the loaded sample files of the fuzzy and the image check.
-// A nil collection or list turns its check off.
+// samples are the loaded sample files of the fuzzy and the image check
+// and the phrase databases. A nil collection, list or database turns its
+// check off.
 type samples struct {
 	text    *fuzzy.Collection
 	images  *imagehash.List
+	terms   *terms.DB
 	missing []string // configured files that do not exist (yet)
 }
 
-// loadSamples reads FuzzySamples and ImageSamples at load time, so that a
+// loadSamples reads FuzzySamples, ImageSamples and TermFiles at load time, so that a
 // damaged file is a configuration error with its place. A file that does
 // not exist holds no samples, as a missing BayesPath means an untrained
 // classifier: `mailgw sample --add` creates it, and the engine's builder
@@ -37,6 +41,12 @@ func (g *Gateway) loadSamples() config.ErrorList {
 	texts, errs = loadSampleFiles(g, s.FuzzySamples, "FuzzySamples", fuzzy.Default, fuzzy.Parse)
 	if len(s.FuzzySamples) > 0 {
 		g.samples.text = fuzzy.Merge(texts...)
+	}
+	var dbs []*terms.DB
+	dbs, e = loadSampleFiles(g, s.TermFiles, "TermFiles", terms.Default, terms.Parse)
+	errs = append(errs, e...)
+	if len(s.TermFiles) > 0 {
+		g.samples.terms = terms.Merge(dbs...)
 	}
 	var images []*imagehash.List
 	images, e = loadSampleFiles(g, s.ImageSamples, "ImageSamples", imagehash.Default, imagehash.Parse)

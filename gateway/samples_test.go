@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mailgw/mailgw/antispam/terms"
 	"github.com/mailgw/mailgw/config"
 )
 
@@ -68,4 +69,45 @@ func countOrOff(on bool, n func() int) int {
 		return -1
 	}
 	return n()
+}
+
+// TestTermFiles: the phrase databases load like the sample files; a
+// damaged one is an error naming the parameter's line and the file's.
+func TestTermFiles(t *testing.T) {
+	dir := t.TempDir()
+	own := filepath.Join(dir, "own.txt")
+	bad := filepath.Join(dir, "bad.txt")
+	if err := os.WriteFile(own, []byte("# ours\nlocal\t1\tquarterly report\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("local\t1\tfine\nlocal\tlots\tquarterly report\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	builtin := terms.Default().Len()
+	tests := []struct {
+		lines string
+		err   string
+		n     int // phrases; -1: the check is off
+	}{
+		{"", "", builtin},
+		{"TermFiles=\n", "", -1},
+		{"TermFiles=builtin\nTermFiles=" + own + "\n", "", builtin + 1},
+		{"TermFiles=" + own + "\n", "", 1},
+		{"TermFiles=" + bad + "\n", "mailgw.conf:3: TermFiles: " + bad + ":2: weight \"lots\"", 0},
+	}
+	for _, tc := range tests {
+		gw, err := Parse("mailgw.conf", []byte("[mailgw.policy]\n[mailgw.antispam]\n"+tc.lines), config.Options{})
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q: error %v, want %q", tc.lines, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", tc.lines, err)
+		}
+		if n := countOrOff(gw.samples.terms != nil, func() int { return gw.samples.terms.Len() }); n != tc.n {
+			t.Errorf("%q: %d phrases, want %d", tc.lines, n, tc.n)
+		}
+	}
 }

@@ -110,8 +110,14 @@ func (e *Engine) checkContent(ctx context.Context, v *verdict, in *input) {
 	if e.opts.Bayes != nil {
 		e.checkBayes(ctx, v, messageTokens(in.msg, in.subject, c))
 	}
-	if e.opts.Fuzzy != nil {
-		e.checkFuzzy(v, sampleText(in.subject, c))
+	if e.opts.Fuzzy != nil || e.opts.Terms != nil {
+		text := sampleText(in.subject, c)
+		if e.opts.Fuzzy != nil {
+			e.checkFuzzy(v, text)
+		}
+		if e.opts.Terms != nil {
+			e.checkTerms(v, text)
+		}
 	}
 	if e.opts.Images != nil {
 		e.checkImages(ctx, v, in.msg)
@@ -155,6 +161,22 @@ func (e *Engine) checkFuzzy(v *verdict, text string) {
 	if name != "" && sim >= e.opts.Settings.FuzzyThreshold {
 		v.add(antispam.RuleFuzzySample, fmt.Sprintf("%s %.0f%%", short(name), sim*100))
 	}
+}
+
+// checkTerms fires SPAM_TERMS with the summed weight of the phrases
+// found, up to TermsMaxWeight, naming the categories and their phrases.
+func (e *Engine) checkTerms(v *verdict, text string) {
+	hits := e.opts.Terms.Match(text)
+	if len(hits) == 0 {
+		return
+	}
+	var sum float64
+	var reason []string
+	for _, h := range hits {
+		sum += h.Weight
+		reason = append(reason, h.Category+": "+strings.Join(h.Phrases, ", "))
+	}
+	v.addScaled(antispam.RuleSpamTerms, min(sum, e.opts.Settings.TermsMaxWeight), short(strings.Join(reason, "; ")))
 }
 
 // checkImages compares the images of a message with the known ones and

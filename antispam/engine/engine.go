@@ -12,6 +12,7 @@ import (
 
 	"github.com/mailgw/mailgw/access"
 	"github.com/mailgw/mailgw/antispam"
+	"github.com/mailgw/mailgw/antispam/terms"
 	"github.com/mailgw/mailgw/filter"
 	"github.com/mailgw/mailgw/mimetree"
 	"github.com/mailgw/mailgw/policy"
@@ -57,6 +58,13 @@ type ImageSamples interface {
 	Match(data []byte) (name string, distance int, err error)
 }
 
+// Phrases finds typical spam phrases in a text (the Subject and the
+// visible text, as SampleText returns them): for each category found, the
+// summed weight of its distinct phrases and the phrases.
+type Phrases interface {
+	Match(text string) []terms.Hit
+}
+
 // Options configure an Engine. Only Settings is required.
 type Options struct {
 	Settings antispam.Settings
@@ -70,6 +78,7 @@ type Options struct {
 	Digest     DigestChecker // nil: no digest check
 	Fuzzy      TextSamples   // nil: no fuzzy check (FUZZY_SAMPLE)
 	Images     ImageSamples  // nil: no image check (IMAGE_SAMPLE)
+	Terms      Phrases       // nil: no phrase check (SPAM_TERMS)
 	// Obscene are the lower-case words of the obscene-text check
 	// (OBSCENE_TEXT, switched by SpamMarkObscene); nil: no such check.
 	Obscene map[string]bool

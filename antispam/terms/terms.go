@@ -1,0 +1,358 @@
+// Package terms finds typical spam phrases in a text: "lowest mortgage
+// rates", "to be removed from our list", "next of kin". A database holds
+// phrases of one to eight words, each in a category (finance, bulk mail,
+// pharmacy…) with a weight; Match reports, per category, the summed weight
+// of the distinct phrases a text holds. This is the phrase search of the
+// guide's content filtering (4.3.2); what a hit is worth is the engine's
+// rules table's business, not this package's.
+//
+// The matching is written here rather than with an Aho–Corasick library:
+// phrases match whole words, case-insensitively, across any run of spaces,
+// line breaks and punctuation, so a byte automaton would need the text
+// normalized first and word boundaries checked after. Looking up each
+// word of the text as the last word of a phrase, and comparing the words
+// before it, costs one map lookup per word for a database of any size and
+// allocates nothing for ASCII text.
+package terms
+
+import (
+	"bufio"
+	"bytes"
+	_ "embed" // the default database
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxWords is the most words a phrase may have.
+const MaxWords = 8
+
+// phrase is one database entry.
+type phrase struct {
+	category string
+	weight   float64
+	text     string   // as written in the file, for reports
+	words    []string // lower-case
+}
+
+// DB is a phrase database. It is read-only once built and safe for
+// concurrent use.
+type DB struct {
+	phrases []phrase
+	byLast  map[string][]int // last word of a phrase → indexes in phrases
+	// maybe has the bit wordBit of every phrase's last word set, so that
+	// most words of a text are dismissed with a cheap hash of their own
+	// instead of a map lookup.
+	maybe [maybeBits / 64]uint64
+}
+
+// maybeBits is the size of DB.maybe: with a few hundred phrases, a few
+// per cent of other words share a bit with one of them.
+const maybeBits = 1 << 13
+
+// FNV-1a (32 bits), the hash of DB.maybe.
+const (
+	fnvOffset = 2166136261
+	fnvPrime  = 16777619
+)
+
+// wordBit is the bit of DB.maybe for a lower-case ASCII word's FNV-1a
+// hash h.
+func wordBit(h uint32) (int, uint64) {
+	b := h % maybeBits
+	return int(b / 64), 1 << (b % 64)
+}
+
+// Hit is what one category found in a text.
+type Hit struct {
+	Category string
+	// Weight is the sum of the weights of the distinct phrases found.
+	Weight float64
+	// Phrases are those phrases, as the database writes them, in the
+	// order they were found.
+	Phrases []string
+}
+
+// Parse reads a database: UTF-8 text, one phrase a line,
+// CATEGORY<TAB>WEIGHT<TAB>PHRASE; empty lines and lines starting with '#'
+// are ignored. name is used in errors, which give the line.
+func Parse(name string, data []byte) (*DB, error) {
+	db := &DB{byLast: map[string][]int{}}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		p, err := parseLine(line)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", name, n, err)
+		}
+		db.add(p)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	return db, nil
+}
+
+func parseLine(line string) (phrase, error) {
+	f := strings.Split(line, "\t")
+	if len(f) != 3 {
+		return phrase{}, fmt.Errorf("want CATEGORY<TAB>WEIGHT<TAB>PHRASE, got %d tab-separated fields", len(f))
+	}
+	cat, text := strings.TrimSpace(f[0]), strings.TrimSpace(f[2])
+	if cat == "" || strings.ContainsFunc(cat, unicode.IsSpace) {
+		return phrase{}, fmt.Errorf("category %q: want one word", cat)
+	}
+	w, err := strconv.ParseFloat(strings.TrimSpace(f[1]), 64)
+	if err != nil || w <= 0 || w > 10 {
+		return phrase{}, fmt.Errorf("weight %q: want a number above 0, at most 10", f[1])
+	}
+	var words []string
+	eachWord(text, func(word string, _ bool) { words = append(words, strings.ToLower(word)) })
+	if len(words) == 0 || len(words) > MaxWords {
+		return phrase{}, fmt.Errorf("phrase %q: want 1 to %d words, has %d", text, MaxWords, len(words))
+	}
+	return phrase{category: cat, weight: w, text: text, words: words}, nil
+}
+
+func (db *DB) add(p phrase) {
+	last := p.words[len(p.words)-1]
+	for _, i := range db.byLast[last] {
+		if equalWords(db.phrases[i].words, p.words) {
+			return // the same phrase twice: the first one counts
+		}
+	}
+	db.byLast[last] = append(db.byLast[last], len(db.phrases))
+	if h, ok := asciiHash(last); ok {
+		i, bit := wordBit(h)
+		db.maybe[i] |= bit
+	}
+	db.phrases = append(db.phrases, p)
+}
+
+// defaultText is the embedded database; a string, so that it cannot
+// change.
+//
+//go:embed default/terms.txt
+var defaultText string
+
+// DefaultFile names the embedded database in errors.
+const DefaultFile = "builtin terms"
+
+// Default returns the embedded database, written for this project (see
+// default/terms.txt). It is parsed anew on each call, so callers keep it.
+func Default() *DB {
+	db, err := Parse(DefaultFile, []byte(defaultText))
+	if err != nil {
+		panic(err) // TestDefault parses the same file
+	}
+	return db
+}
+
+// asciiHash is the FNV-1a hash of an ASCII word; false for another.
+func asciiHash(w string) (uint32, bool) {
+	h := uint32(fnvOffset)
+	for i := 0; i < len(w); i++ {
+		if w[i] >= utf8.RuneSelf {
+			return 0, false
+		}
+		h = (h ^ uint32(w[i])) * fnvPrime
+	}
+	return h, true
+}
+
+// Merge returns a database holding the phrases of all of dbs; a phrase
+// in several keeps its first category and weight.
+func Merge(dbs ...*DB) *DB {
+	out := &DB{byLast: map[string][]int{}}
+	for _, db := range dbs {
+		for _, p := range db.phrases {
+			out.add(p)
+		}
+	}
+	return out
+}
+
+// Len returns the number of phrases.
+func (db *DB) Len() int { return len(db.phrases) }
+
+// Match returns the categories whose phrases occur in text, the heaviest
+// first (then by name).
+func (db *DB) Match(text string) []Hit {
+	if len(db.phrases) == 0 {
+		return nil
+	}
+	m := matcher{db: db}
+	eachWord(text, m.word)
+	return m.hits()
+}
+
+func equalWords(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// matcher is the state of one Match: the last MaxWords words of the text
+// (as slices of it, in a ring) and the phrases found.
+type matcher struct {
+	db    *DB
+	ring  [MaxWords]string
+	n     int // words seen
+	key   []byte
+	found []int // indexes of the phrases found, in order
+}
+
+func (m *matcher) word(w string, ascii bool) {
+	m.ring[m.n%MaxWords] = w
+	m.n++
+	var cands []int
+	if ascii {
+		i, bit := wordBit(m.lower(w))
+		if m.db.maybe[i]&bit == 0 {
+			return // no phrase ends in this word
+		}
+		cands = m.db.byLast[string(m.key)] // indexing with string(bytes) does not allocate
+	} else {
+		cands = m.db.byLast[strings.ToLower(w)]
+	}
+	for _, i := range cands {
+		if m.endsWith(m.db.phrases[i].words) && !m.has(i) {
+			m.found = append(m.found, i)
+		}
+	}
+}
+
+// lower puts the ASCII word w lower-cased into m.key, a buffer reused
+// for every word, and returns the FNV-1a hash of that (asciiHash).
+func (m *matcher) lower(w string) uint32 {
+	m.key = m.key[:0]
+	h := uint32(fnvOffset)
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		m.key = append(m.key, c)
+		h = (h ^ uint32(c)) * fnvPrime
+	}
+	return h
+}
+
+// endsWith reports whether the words seen so far end with words; the
+// last one is known to match.
+func (m *matcher) endsWith(words []string) bool {
+	if len(words) > m.n {
+		return false
+	}
+	for k := 2; k <= len(words); k++ {
+		if !strings.EqualFold(m.ring[(m.n-k)%MaxWords], words[len(words)-k]) {
+			return false
+		}
+	}
+	return true
+}
+
+func (m *matcher) has(i int) bool {
+	for _, j := range m.found {
+		if j == i {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *matcher) hits() []Hit {
+	var out []Hit
+	index := map[string]int{}
+	for _, i := range m.found {
+		p := m.db.phrases[i]
+		k, ok := index[p.category]
+		if !ok {
+			k = len(out)
+			index[p.category] = k
+			out = append(out, Hit{Category: p.category})
+		}
+		out[k].Weight += p.weight
+		out[k].Phrases = append(out[k].Phrases, p.text)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Weight != out[j].Weight {
+			return out[i].Weight > out[j].Weight
+		}
+		return out[i].Category < out[j].Category
+	})
+	return out
+}
+
+// Classes of ASCII bytes for eachWord; other bytes are separators, or
+// start a multi-byte character.
+const (
+	separator = iota
+	wordByte
+	apostrophe
+)
+
+var asciiClass = func() (t [256]byte) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = wordByte
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = wordByte, wordByte
+	}
+	t['\''] = apostrophe
+	return t
+}()
+
+// eachWord calls f with each word of s and whether it is all ASCII. A
+// word is a run of letters, digits and apostrophes inside a word
+// ("don't"); everything else separates words, so "re-move" is two words,
+// as is "re move". ASCII, most of any text, takes a fast path without
+// decoding runes.
+func eachWord(s string, f func(word string, ascii bool)) {
+	start, ascii := -1, true
+	emit := func(end int) {
+		w := s[start:end]
+		for w[len(w)-1] == '\'' {
+			w = w[:len(w)-1]
+		}
+		f(w, ascii)
+		start, ascii = -1, true
+	}
+	for i := 0; i < len(s); {
+		size := 1
+		var inWord bool
+		switch class := asciiClass[s[i]]; {
+		case class == wordByte:
+			inWord = true
+		case class == apostrophe:
+			inWord = start >= 0
+		case s[i] >= utf8.RuneSelf:
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			inWord = unicode.IsLetter(r) || unicode.IsDigit(r)
+			ascii = ascii && !inWord
+		}
+		switch {
+		case inWord && start < 0:
+			start = i
+		case !inWord && start >= 0:
+			emit(i)
+		}
+		i += size
+	}
+	if start >= 0 {
+		emit(len(s))
+	}
+}
