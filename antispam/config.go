@@ -60,7 +60,7 @@ const Builtin = "builtin"
 // Schema describes [mailgw.antispam].
 func Schema() []config.SectionSchema {
 	return []config.SectionSchema{{Name: Section,
-		Doc: "The anti-spam engine: rule scores, the thresholds of each SpamRateLimit, DNS, the Bayes store, the Pyzor server and the sample files of the fuzzy and image checks. Which checks run is set per group (SpamUseDNS, SpamCheck*, SpamHeaders*); the rules and their default scores are listed at the end of docs/configuration.md.",
+		Doc: "The anti-spam engine: rule scores, the thresholds of each SpamRateLimit, DNS, the Bayes store, the Pyzor server, the sample files of the fuzzy and image checks and the phrase databases. Which checks run is set per group (SpamUseDNS, SpamCheck*, SpamHeaders*); the rules and their default scores are listed at the end of docs/configuration.md.",
 		Params: []config.Param{
 			{Name: "Thresholds", Kind: config.List, Comma: true,
 				Default: "minimum 7 12, standard 5 8, high 4 6, maximum 3 4.5",

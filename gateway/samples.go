@@ -29,11 +29,11 @@ type samples struct {
 	missing []string // configured files that do not exist (yet)
 }
 
-// loadSamples reads FuzzySamples, ImageSamples and TermFiles at load time, so that a
-// damaged file is a configuration error with its place. A file that does
-// not exist holds no samples, as a missing BayesPath means an untrained
-// classifier: `mailgw sample --add` creates it, and the engine's builder
-// logs it.
+// loadSamples reads FuzzySamples, ImageSamples and TermFiles at load
+// time, so that a damaged file is a configuration error with its place. A
+// file that does not exist holds no samples, as a missing BayesPath means
+// an untrained classifier: `mailgw sample --add` creates it, and the
+// engine's builder logs it.
 func (g *Gateway) loadSamples() config.ErrorList {
 	var errs, e config.ErrorList
 	s := g.AntiSpam
