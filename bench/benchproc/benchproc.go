@@ -25,6 +25,11 @@ import (
 const (
 	Messages = 2000
 	Sessions = 10
+	// WarmUp messages go through a case before it is timed: the MTA's
+	// processes are spawned and a milter's files mapped and caches filled
+	// first, so that the figures are of the steady state, for every case
+	// alike.
+	WarmUp = 200
 )
 
 // Size is one message size of the load.

@@ -32,11 +32,12 @@ func BenchmarkMilter(b *testing.B) {
 			b.Run(c.name+"/"+size.Name, func(b *testing.B) {
 				socket, pid := c.start(b)
 				pf := postfixtest.Start(b, postfixtest.Options{Milter: socket, RelayHost: "127.0.0.1:9", Main: discardAll})
+				load(b, pf, benchproc.WarmUp, size.Bytes)
 				b.ResetTimer()
 				cpu0 := cpuOf(pid)
 				start := time.Now()
 				for i := 0; i < b.N; i++ {
-					load(b, pf, size.Bytes)
+					load(b, pf, benchproc.Messages, size.Bytes)
 				}
 				elapsed := time.Since(start)
 				b.StopTimer()
@@ -70,10 +71,11 @@ var discardAll = []string{
 	"milter_default_action = tempfail",
 }
 
-// load runs smtp-source and fails when any message was not accepted.
-func load(b *testing.B, pf *postfixtest.Postfix, size int) {
+// load runs smtp-source with n messages and fails when any was not
+// accepted.
+func load(b *testing.B, pf *postfixtest.Postfix, n, size int) {
 	b.Helper()
-	out, err := benchproc.SMTPSource(b, pf.SMTPAddr, benchproc.Sessions, benchproc.Messages, size)
+	out, err := benchproc.SMTPSource(b, pf.SMTPAddr, benchproc.Sessions, n, size)
 	if err != nil || len(out) > 0 {
 		b.Fatalf("smtp-source: %v\n%s\nPostfix log:\n%s", err, out, benchproc.Tail(pf.Log(), 40))
 	}
