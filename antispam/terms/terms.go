@@ -113,7 +113,7 @@ func parseLine(line string) (phrase, error) {
 		return phrase{}, fmt.Errorf("weight %q: want a number above 0, at most 10", f[1])
 	}
 	var words []string
-	eachWord(text, func(word string, _ bool) { words = append(words, strings.ToLower(word)) })
+	eachWord(text, func(word string, _ uint32, _ bool) { words = append(words, strings.ToLower(word)) })
 	if len(words) == 0 || len(words) > MaxWords {
 		return phrase{}, fmt.Errorf("phrase %q: want 1 to %d words, has %d", text, MaxWords, len(words))
 	}
@@ -214,15 +214,16 @@ type matcher struct {
 	found []int // indexes of the phrases found, in order
 }
 
-func (m *matcher) word(w string, ascii bool) {
+func (m *matcher) word(w string, h uint32, ascii bool) {
 	m.ring[m.n%MaxWords] = w
 	m.n++
 	var cands []int
 	if ascii {
-		i, bit := wordBit(m.lower(w))
+		i, bit := wordBit(h)
 		if m.db.maybe[i]&bit == 0 {
 			return // no phrase ends in this word
 		}
+		m.lower(w)
 		cands = m.db.byLast[string(m.key)] // indexing with string(bytes) does not allocate
 	} else {
 		cands = m.db.byLast[strings.ToLower(w)]
@@ -235,19 +236,16 @@ func (m *matcher) word(w string, ascii bool) {
 }
 
 // lower puts the ASCII word w lower-cased into m.key, a buffer reused
-// for every word, and returns the FNV-1a hash of that (asciiHash).
-func (m *matcher) lower(w string) uint32 {
+// for every word.
+func (m *matcher) lower(w string) {
 	m.key = m.key[:0]
-	h := uint32(fnvOffset)
 	for i := 0; i < len(w); i++ {
 		c := w[i]
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
 		m.key = append(m.key, c)
-		h = (h ^ uint32(c)) * fnvPrime
 	}
-	return h
 }
 
 // endsWith reports whether the words seen so far end with words; the
@@ -304,6 +302,15 @@ const (
 	apostrophe
 )
 
+// lowerBit is 0x20 for the ASCII capitals, which or-ing lower-cases, and 0
+// for every other byte.
+var lowerBit = func() (t [256]byte) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = 0x20
+	}
+	return t
+}()
+
 var asciiClass = func() (t [256]byte) {
 	for c := '0'; c <= '9'; c++ {
 		t[c] = wordByte
@@ -315,30 +322,43 @@ var asciiClass = func() (t [256]byte) {
 	return t
 }()
 
-// eachWord calls f with each word of s and whether it is all ASCII. A
-// word is a run of letters, digits and apostrophes inside a word
-// ("don't"); everything else separates words, so "re-move" is two words,
-// as is "re move". ASCII, most of any text, takes a fast path without
-// decoding runes.
-func eachWord(s string, f func(word string, ascii bool)) {
-	start, ascii := -1, true
+// eachWord calls f with each word of s, the FNV-1a hash of its
+// lower-cased bytes (asciiHash; meaningful only for an ASCII word) and
+// whether it is all ASCII. A word is a run of letters, digits and
+// apostrophes inside a word ("don't"); everything else separates words,
+// so "re-move" is two words, as is "re move". ASCII, most of any text,
+// takes a fast path without decoding runes, and the hash is computed in
+// the same pass.
+func eachWord(s string, f func(word string, h uint32, ascii bool)) {
+	start, ascii, h := -1, true, uint32(fnvOffset)
 	emit := func(end int) {
 		w := s[start:end]
-		for w[len(w)-1] == '\'' {
-			w = w[:len(w)-1]
+		if w[len(w)-1] == '\'' { // rare: hash the word without its trailing apostrophes
+			w = strings.TrimRight(w, "'")
+			h, _ = asciiHash(strings.ToLower(w))
 		}
-		f(w, ascii)
-		start, ascii = -1, true
+		f(w, h, ascii)
+		start, ascii, h = -1, true, fnvOffset
 	}
 	for i := 0; i < len(s); {
-		size := 1
-		var inWord bool
-		switch class := asciiClass[s[i]]; {
-		case class == wordByte:
-			inWord = true
-		case class == apostrophe:
+		c := s[i]
+		if asciiClass[c] == wordByte {
+			// The common case: a run of ASCII letters and digits, in a
+			// tight loop.
+			if start < 0 {
+				start = i
+			}
+			for ; i < len(s) && asciiClass[s[i]] == wordByte; i++ {
+				h = (h ^ uint32(s[i]|lowerBit[s[i]])) * fnvPrime
+			}
+			continue
+		}
+		size, inWord := 1, false
+		switch {
+		case asciiClass[c] == apostrophe:
 			inWord = start >= 0
-		case s[i] >= utf8.RuneSelf:
+			h = (h ^ uint32(c)) * fnvPrime
+		case c >= utf8.RuneSelf:
 			var r rune
 			r, size = utf8.DecodeRuneInString(s[i:])
 			inWord = unicode.IsLetter(r) || unicode.IsDigit(r)
@@ -349,6 +369,9 @@ func eachWord(s string, f func(word string, ascii bool)) {
 			start = i
 		case !inWord && start >= 0:
 			emit(i)
+		}
+		if !inWord {
+			h = fnvOffset
 		}
 		i += size
 	}

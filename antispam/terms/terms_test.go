@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 const testDB = "# comment\n" +
@@ -15,7 +16,7 @@ const testDB = "# comment\n" +
 	"fraud\t1\tnext of kin\n" +
 	"fraud\t1\tÜberweisung sofort\n"
 
-func mustParse(t *testing.T, text string) *DB {
+func mustParse(t testing.TB, text string) *DB {
 	t.Helper()
 	db, err := Parse("test.txt", []byte(text))
 	if err != nil {
@@ -127,4 +128,61 @@ func BenchmarkMatch(b *testing.B) {
 	for b.Loop() {
 		db.Match(text)
 	}
+}
+
+// referenceWords splits text as eachWord should, the slow and obvious way.
+func referenceWords(text string) []string {
+	var words []string
+	var cur []rune
+	flush := func() {
+		w := strings.TrimRight(string(cur), "'")
+		if w != "" {
+			words = append(words, strings.ToLower(w))
+		}
+		cur = nil
+	}
+	for _, r := range text {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			cur = append(cur, r)
+		case r == '\'' && len(cur) > 0:
+			cur = append(cur, r)
+		default:
+			flush()
+		}
+	}
+	flush()
+	return words
+}
+
+// referenceMatch is Match by comparing every phrase with every position.
+func referenceMatch(db *DB, text string) map[string]float64 {
+	words := referenceWords(text)
+	out := map[string]float64{}
+	for _, p := range db.phrases {
+		for i := 0; i+len(p.words) <= len(words); i++ {
+			if equalWords(words[i:i+len(p.words)], p.words) {
+				out[p.category] += p.weight
+				break
+			}
+		}
+	}
+	return out
+}
+
+// FuzzMatchReference: the fast matcher finds what the obvious one finds.
+func FuzzMatchReference(f *testing.F) {
+	db := mustParse(f, testDB+"bulk\t1\tdon't wait\nx\t1\tcafé 42\n")
+	f.Add("To be REMOVED from our list -- next of kin")
+	f.Add("don't wait'' Café 42 überweisung\tSOFORT")
+	f.Fuzz(func(t *testing.T, text string) {
+		want := referenceMatch(db, text)
+		got := map[string]float64{}
+		for _, h := range db.Match(text) {
+			got[h.Category] = h.Weight
+		}
+		if !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
+			t.Fatalf("Match(%q) = %v, reference %v", text, got, want)
+		}
+	})
 }
