@@ -40,15 +40,9 @@ func TestSampleFiles(t *testing.T) {
 		{"FuzzySamples=samples.txt\n", "want builtin or an absolute path", 0, 0, ""},
 	}
 	for _, tc := range tests {
-		gw, err := Parse("mailgw.conf", []byte("[mailgw.policy]\n[mailgw.antispam]\n"+tc.lines), config.Options{})
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("%q: error %v, want %q", tc.lines, err, tc.err)
-			}
+		gw := parseAntiSpam(t, tc.lines, tc.err)
+		if gw == nil {
 			continue
-		}
-		if err != nil {
-			t.Fatalf("%q: %v", tc.lines, err)
 		}
 		if n := countOrOff(gw.samples.text != nil, func() int { return gw.samples.text.Len() }); n != tc.text {
 			t.Errorf("%q: %d text samples, want %d", tc.lines, n, tc.text)
@@ -62,6 +56,23 @@ func TestSampleFiles(t *testing.T) {
 			t.Errorf("%q: log %q, want %q", tc.lines, log.String(), tc.warn)
 		}
 	}
+}
+
+// parseAntiSpam loads a configuration with lines in [mailgw.antispam].
+// With wantErr it checks the load error holds it and returns nil.
+func parseAntiSpam(t *testing.T, lines, wantErr string) *Gateway {
+	t.Helper()
+	gw, err := Parse("mailgw.conf", []byte("[mailgw.policy]\n[mailgw.antispam]\n"+lines), config.Options{})
+	switch {
+	case wantErr != "":
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Errorf("%q: error %v, want %q", lines, err, wantErr)
+		}
+		return nil
+	case err != nil:
+		t.Fatalf("%q: %v", lines, err)
+	}
+	return gw
 }
 
 func countOrOff(on bool, n func() int) int {
@@ -96,15 +107,9 @@ func TestTermFiles(t *testing.T) {
 		{"TermFiles=" + bad + "\n", "mailgw.conf:3: TermFiles: " + bad + ":2: weight \"lots\"", 0},
 	}
 	for _, tc := range tests {
-		gw, err := Parse("mailgw.conf", []byte("[mailgw.policy]\n[mailgw.antispam]\n"+tc.lines), config.Options{})
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("%q: error %v, want %q", tc.lines, err, tc.err)
-			}
+		gw := parseAntiSpam(t, tc.lines, tc.err)
+		if gw == nil {
 			continue
-		}
-		if err != nil {
-			t.Fatalf("%q: %v", tc.lines, err)
 		}
 		if n := countOrOff(gw.samples.terms != nil, func() int { return gw.samples.terms.Len() }); n != tc.n {
 			t.Errorf("%q: %d phrases, want %d", tc.lines, n, tc.n)

@@ -16,15 +16,16 @@
 package terms
 
 import (
-	"bufio"
-	"bytes"
 	_ "embed" // the default database
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/mailgw/mailgw/internal/samplefile"
 )
 
 // MaxWords is the most words a phrase may have.
@@ -76,42 +77,41 @@ type Hit struct {
 	Phrases []string
 }
 
-// Parse reads a database: UTF-8 text, one phrase a line,
-// CATEGORY<TAB>WEIGHT<TAB>PHRASE; empty lines and lines starting with '#'
-// are ignored. name is used in errors, which give the line.
+// Parse reads a database: the sample-file format of the content checks
+// (internal/samplefile: UTF-8 lines, '#' comments) with lines
+// CATEGORY<TAB>WEIGHT<TAB>PHRASE. name is used in errors, which give the
+// line.
 func Parse(name string, data []byte) (*DB, error) {
 	db := &DB{byLast: map[string][]int{}}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimRight(sc.Text(), "\r")
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
-			continue
+	err := samplefile.Parse(name, data, maxLine, func(cat, rest string) error {
+		p, err := parsePhrase(cat, rest)
+		if err == nil {
+			db.add(p)
 		}
-		p, err := parseLine(line)
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %v", name, n, err)
-		}
-		db.add(p)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return db, nil
 }
 
-func parseLine(line string) (phrase, error) {
-	f := strings.Split(line, "\t")
-	if len(f) != 3 {
-		return phrase{}, fmt.Errorf("want CATEGORY<TAB>WEIGHT<TAB>PHRASE, got %d tab-separated fields", len(f))
+// maxLine bounds a line: eight words and a category fit many times over.
+const maxLine = 1000
+
+func parsePhrase(cat, rest string) (phrase, error) {
+	weight, text, ok := strings.Cut(rest, "\t")
+	if !ok {
+		return phrase{}, fmt.Errorf("want CATEGORY<TAB>WEIGHT<TAB>PHRASE")
 	}
-	cat, text := strings.TrimSpace(f[0]), strings.TrimSpace(f[2])
-	if cat == "" || strings.ContainsFunc(cat, unicode.IsSpace) {
+	if strings.ContainsFunc(cat, unicode.IsSpace) {
 		return phrase{}, fmt.Errorf("category %q: want one word", cat)
 	}
-	w, err := strconv.ParseFloat(strings.TrimSpace(f[1]), 64)
+	w, err := strconv.ParseFloat(strings.TrimSpace(weight), 64)
 	if err != nil || w <= 0 || w > 10 {
-		return phrase{}, fmt.Errorf("weight %q: want a number above 0, at most 10", f[1])
+		return phrase{}, fmt.Errorf("weight %q: want a number above 0, at most 10", weight)
 	}
+	text = strings.TrimSpace(text)
 	var words []string
 	eachWord(text, func(word string, _ uint32, _ bool) { words = append(words, strings.ToLower(word)) })
 	if len(words) == 0 || len(words) > MaxWords {
@@ -123,7 +123,7 @@ func parseLine(line string) (phrase, error) {
 func (db *DB) add(p phrase) {
 	last := p.words[len(p.words)-1]
 	for _, i := range db.byLast[last] {
-		if equalWords(db.phrases[i].words, p.words) {
+		if slices.Equal(db.phrases[i].words, p.words) {
 			return // the same phrase twice: the first one counts
 		}
 	}
@@ -190,18 +190,6 @@ func (db *DB) Match(text string) []Hit {
 	m := matcher{db: db}
 	eachWord(text, m.word)
 	return m.hits()
-}
-
-func equalWords(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // matcher is the state of one Match: the last MaxWords words of the text

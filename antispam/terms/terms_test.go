@@ -2,6 +2,7 @@ package terms
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -51,6 +52,7 @@ func TestMatch(t *testing.T) {
 func TestParseErrors(t *testing.T) {
 	for _, c := range []struct{ text, want string }{
 		{"finance\t1\n", "test.txt:1: want CATEGORY<TAB>WEIGHT<TAB>PHRASE"},
+		{"refinance\n", "test.txt:1: want NAME<TAB>VALUE"},
 		{"# ok\nfinance\tmuch\trefinance\n", "test.txt:2: weight \"much\""},
 		{"finance\t0\trefinance\n", "test.txt:1: weight \"0\""},
 		{"finance\t11\trefinance\n", "test.txt:1: weight \"11\""},
@@ -161,7 +163,7 @@ func referenceMatch(db *DB, text string) map[string]float64 {
 	out := map[string]float64{}
 	for _, p := range db.phrases {
 		for i := 0; i+len(p.words) <= len(words); i++ {
-			if equalWords(words[i:i+len(p.words)], p.words) {
+			if slices.Equal(words[i:i+len(p.words)], p.words) {
 				out[p.category] += p.weight
 				break
 			}
