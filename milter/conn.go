@@ -32,8 +32,9 @@ type conn struct {
 	// next, so flushing before each read (and at close) loses no packet
 	// and sends one segment.
 	out []byte
-	// in buffers reads: go-milter reads each packet's 4-byte length and
-	// then its body with two reads, which unbuffered are two system calls.
+	// in buffers reads: each packet is read as its 4-byte length and then
+	// its body, two system calls unbuffered, and under the no-reply
+	// options the MTA sends many packets at once.
 	in *bufio.Reader
 	wire
 	// spare is the message buffer of the last message, for the next.

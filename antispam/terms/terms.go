@@ -9,10 +9,11 @@
 // The matching is written here rather than with an Aho–Corasick library:
 // phrases match whole words, case-insensitively, across any run of spaces,
 // line breaks and punctuation, so a byte automaton would need the text
-// normalized first and word boundaries checked after. Looking up each
-// word of the text as the last word of a phrase, and comparing the words
-// before it, costs one map lookup per word for a database of any size and
-// allocates nothing for ASCII text.
+// normalized first and word boundaries checked after. Here each word of
+// the text is hashed while it is found; only a word whose hash bit says it
+// may end a phrase is looked up, and the words before it compared. That
+// costs the same for a database of any size and allocates nothing for
+// ASCII text.
 package terms
 
 import (
