@@ -162,7 +162,7 @@ func (c *conn) flush() error {
 		return nil
 	}
 	_, err := c.nc.Write(c.out)
-	c.out = c.out[:0]
+	c.out, c.mark = c.out[:0], 0 // what was answered is gone
 	if cap(c.out) > maxKeptOut {
 		// A replaced body passed through; an idle connection need
 		// not keep a buffer of its size.

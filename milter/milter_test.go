@@ -64,7 +64,7 @@ func (r *envRecorder) Process(ctx context.Context, env *filter.Envelope, raw []b
 	return r.f.Process(ctx, env, raw)
 }
 
-func startServer(t *testing.T, opts milter.Options) (*envRecorder, string) {
+func startServer(t testing.TB, opts milter.Options) (*envRecorder, string) {
 	t.Helper()
 	gw, err := gateway.Parse("mailgw.conf", []byte(testConf), config.Options{})
 	if err != nil {

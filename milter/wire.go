@@ -127,7 +127,12 @@ func (c *conn) readFull(p []byte) error {
 }
 
 // answered looks at go-milter's reply to the last packet, c.out[c.mark:].
+// It runs in Close too, after go-milter's own recover: it must not panic,
+// whatever state a broken stream left behind.
 func (c *conn) answered() error {
+	if c.mark > len(c.out) {
+		c.last, c.mark = 0, len(c.out)
+	}
 	reply := c.out[c.mark:]
 	switch {
 	case c.last == cmdOptNeg:

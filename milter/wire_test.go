@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -175,4 +176,39 @@ func (m *rawMTA) expect(cmd byte, data ...string) {
 	if code, d := m.reply(); code != 'c' {
 		m.t.Fatalf("SMFIC %c: reply %c %q, want continue", cmd, code, d)
 	}
+}
+
+// FuzzWire feeds the milter arbitrary bytes as an MTA's stream: whatever
+// arrives, the connection ends (or answers) within the deadline and the
+// server keeps serving the next one.
+func FuzzWire(f *testing.F) {
+	pkt := func(cmd byte, data string) string {
+		return string(binary.BigEndian.AppendUint32(nil, uint32(1+len(data)))) + string(cmd) + data
+	}
+	var offer []byte
+	offer = binary.BigEndian.AppendUint32(offer, 6)
+	offer = binary.BigEndian.AppendUint32(offer, uint32(milter.Actions))
+	offer = binary.BigEndian.AppendUint32(offer, uint32(v6Offer))
+	neg := pkt('O', string(offer))
+	f.Add([]byte(neg + pkt('C', "h\x004\x00\x19192.0.2.1\x00") + pkt('M', "<a@b>\x00") + pkt('R', "<c@d>\x00") +
+		pkt('L', "Subject\x00x\x00") + pkt('B', "body") + pkt('E', "") + pkt('K', "") + pkt('Q', "")))
+	f.Add([]byte(neg + "\x00\x00\x00\x00"))
+	f.Add([]byte(neg + "\xff\xff\xff\xffL"))
+	f.Add([]byte(pkt('O', "\x00\x00\x00\x06")))
+	_, addr := startServer(f, milter.Options{})
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		c.Write(stream)
+		c.(*net.TCPConn).CloseWrite()
+		// A reset is an end too: the milter closes on bad input without
+		// reading the rest, and the kernel then resets the connection.
+		if _, err := io.Copy(io.Discard, c); err != nil && os.IsTimeout(err) {
+			t.Fatalf("the milter neither answered to the end nor closed: %v", err)
+		}
+	})
 }
