@@ -1,7 +1,6 @@
 package milter
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -47,8 +46,8 @@ const (
 	maxKeptPacket = 128 << 10
 )
 
-// continuePacket is SMFIR_CONTINUE on the wire.
-var continuePacket = []byte{0, 0, 0, 1, byte(gomilter.ActContinue)}
+// continuePacket is SMFIR_CONTINUE on the wire: length 1, then 'c'.
+const continuePacket = "\x00\x00\x00\x01c"
 
 // wire frames the MTA's packets for go-milter and upgrades the protocol:
 // go-milter speaks version 2, where the MTA waits for a reply to every
@@ -138,7 +137,7 @@ func (c *conn) answered() error {
 	case c.last == cmdOptNeg:
 		c.negotiate(reply)
 	case c.quiet && takesNoReply(c.last):
-		if !bytes.Equal(reply, continuePacket) {
+		if string(reply) != continuePacket {
 			// The MTA reads no reply here; sending one would put the
 			// two sides out of step. Ending the connection makes the
 			// MTA apply its default action instead.
