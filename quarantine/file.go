@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mailgw/mailgw/internal/durable"
 )
 
 // File name suffixes. A message ID has two files, ID.eml and ID.json;
@@ -51,7 +53,7 @@ func writeAtomic(path string, data []byte) error {
 		_ = os.Remove(name)
 		return fmt.Errorf("write %s: %w", path, werr)
 	}
-	return syncDir(dir)
+	return durable.SyncDir(dir)
 }
 
 // createTemp creates dir/.tmp-BASE-RANDOM with mode 0600. os.CreateTemp is
@@ -72,23 +74,6 @@ func createTemp(dir, base string) (*os.File, error) {
 		return f, nil
 	}
 	return nil, fmt.Errorf("create temporary file in %s: too many name collisions", dir)
-}
-
-// syncDir makes the directory entries of dir (creations, renames,
-// removals) durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	return nil
 }
 
 // removeIfExists removes path; a file already gone is not an error, as

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/mailgw/mailgw/internal/durable"
 )
 
 // leftoverAge is how old a temporary file or an ID.eml without metadata
@@ -41,7 +43,7 @@ func (s *Store) Purge(olderThan time.Duration) (int, error) {
 		}
 	}
 	errs = append(errs, s.sweep(cutoff)...)
-	if err := syncDir(s.dir); err != nil {
+	if err := durable.SyncDir(s.dir); err != nil {
 		errs = append(errs, err)
 	}
 	return n, errors.Join(append(errs, damaged)...)

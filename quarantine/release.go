@@ -8,6 +8,8 @@ import (
 	"os"
 	"slices"
 	"time"
+
+	"github.com/mailgw/mailgw/internal/durable"
 )
 
 // Release hands a message to deliver and removes it, so that each message
@@ -77,7 +79,7 @@ func (s *Store) claim(id string) error {
 		return errors.Join(fmt.Errorf("claim %s in %s: %w", id, s.dir, err), s.unclaim(id))
 	}
 	// The claim must be on disk before anything is delivered.
-	if err := syncDir(s.dir); err != nil {
+	if err := durable.SyncDir(s.dir); err != nil {
 		return errors.Join(err, s.unclaim(id))
 	}
 	return nil
@@ -93,7 +95,7 @@ func (s *Store) unclaim(id string) error {
 	if err := os.Rename(s.path(id, extSending), s.path(id, extJSON)); err != nil {
 		return fmt.Errorf("put %s back in %s: %w", id, s.dir, err)
 	}
-	return syncDir(s.dir)
+	return durable.SyncDir(s.dir)
 }
 
 // sentMarker is the content of ID.sent.
@@ -128,7 +130,7 @@ func (s *Store) cleanupSent(id string) error {
 			return fmt.Errorf("remove sent message: %w", err)
 		}
 	}
-	return syncDir(s.dir)
+	return durable.SyncDir(s.dir)
 }
 
 // claimedError describes a claim made at since: in progress, or so old

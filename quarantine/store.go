@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/mailgw/mailgw/internal/durable"
 )
 
 // Errors of the store's operations; the returned errors wrap them and name
@@ -191,7 +193,7 @@ func (s *Store) Remove(id string) error {
 	if err := s.remove(id); err != nil {
 		return err
 	}
-	return syncDir(s.dir)
+	return durable.SyncDir(s.dir)
 }
 
 // remove deletes a message without syncing the directory. ID.json goes

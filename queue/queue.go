@@ -46,6 +46,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mailgw/mailgw/internal/durable"
 	"github.com/mailgw/mailgw/quarantine"
 )
 
@@ -458,18 +459,10 @@ func writeSynced(path string, parts ...[]byte) error {
 	return nil
 }
 
-// syncDir makes the entries of dir (creations, renames, removals) durable.
+// syncDir is durable.SyncDir with the package's error prefix.
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
+	if err := durable.SyncDir(dir); err != nil {
 		return fmt.Errorf("queue: %w", err)
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("queue: sync %s: %w", dir, err)
 	}
 	return nil
 }

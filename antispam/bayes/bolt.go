@@ -14,6 +14,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/mailgw/mailgw/internal/durable"
 )
 
 // Bucket and key names of the bbolt file.
@@ -291,7 +293,10 @@ func (l *BoltLearn) Close() error {
 	if err := os.Rename(l.tmp, l.path); err != nil {
 		return fmt.Errorf("bayes store %s: %w", l.path, err)
 	}
-	return syncDir(filepath.Dir(l.path))
+	if err := durable.SyncDir(filepath.Dir(l.path)); err != nil {
+		return fmt.Errorf("bayes store %s: %w", l.path, err)
+	}
+	return nil
 }
 
 // lockFile takes the exclusive lock of the file at path, waiting up to
@@ -316,16 +321,6 @@ func lockFile(path string) (*os.File, error) {
 		}
 		time.Sleep(50 * time.Millisecond) // polling a lock, as bbolt does
 	}
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // Learn implements Store, in one transaction.
