@@ -174,15 +174,17 @@ func Tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// SMTPSource runs Postfix's smtp-source against addr: messages messages
-// with a body of size bytes from alice@example.org to bob@example.com,
-// over sessions parallel sessions that each send several messages (-d).
-// It returns smtp-source's output, which is empty when every message got
-// a 250.
-func SMTPSource(b testing.TB, addr string, sessions, messages, size int) ([]byte, error) {
+// Load runs Postfix's smtp-source against addr: messages messages with a
+// body of size bytes from alice@example.org to bob@example.com, over
+// Sessions parallel sessions that each send several messages (-d). It
+// fails b, with the end of serverLog, unless every message got a 250
+// (smtp-source then prints nothing).
+func Load(b testing.TB, addr string, messages, size int, serverLog func() string) {
 	b.Helper()
 	src := peer.Binary(b, "", "/usr/sbin/smtp-source", "apt-get install postfix")
-	cmd := exec.Command(src, "-d", "-s", strconv.Itoa(sessions), "-m", strconv.Itoa(messages), "-l", strconv.Itoa(size),
+	cmd := exec.Command(src, "-d", "-s", strconv.Itoa(Sessions), "-m", strconv.Itoa(messages), "-l", strconv.Itoa(size),
 		"-f", "alice@example.org", "-t", "bob@example.com", "-M", "client.test", addr)
-	return cmd.CombinedOutput()
+	if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
+		b.Fatalf("smtp-source: %v\n%s\nserver log:\n%s", err, out, Tail(serverLog(), 40))
+	}
 }

@@ -71,14 +71,11 @@ var discardAll = []string{
 	"milter_default_action = tempfail",
 }
 
-// load runs smtp-source with n messages and fails when any was not
-// accepted.
+// load sends n messages and fails when any was not accepted or the
+// milter refused any.
 func load(b *testing.B, pf *postfixtest.Postfix, n, size int) {
 	b.Helper()
-	out, err := benchproc.SMTPSource(b, pf.SMTPAddr, benchproc.Sessions, n, size)
-	if err != nil || len(out) > 0 {
-		b.Fatalf("smtp-source: %v\n%s\nPostfix log:\n%s", err, out, benchproc.Tail(pf.Log(), 40))
-	}
+	benchproc.Load(b, pf.SMTPAddr, n, size, pf.Log)
 	if n := strings.Count(pf.Log(), "milter-reject"); n > 0 {
 		b.Fatalf("%d messages refused by the milter:\n%s", n, benchproc.Tail(pf.Log(), 40))
 	}
