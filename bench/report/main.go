@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/mailgw/mailgw/bench"
+	"github.com/mailgw/mailgw/bench/benchproc"
 )
 
 type result struct {
@@ -358,8 +359,10 @@ func milterSection(count int) (string, error) {
 	cases := []string{"postfix", "rspamd", "null", "mailgw"}
 	var b strings.Builder
 	fmt.Fprintf(&b, "## mailgw-milter in Postfix (`make bench-milter`)\n\nMeasured on %s.\n\n", machine())
-	b.WriteString("Postfix 3.7 from Debian on loopback, loaded by its smtp-source: 2000 messages per size over 10 sessions, several\n")
-	b.WriteString("messages per session, timed after 200 messages that warm each case up; Postfix discards what it accepts, so the\n")
+	fmt.Fprintf(&b, "Postfix 3.7 from Debian on loopback, loaded by its smtp-source: %d messages per size over %d sessions, several\n",
+		benchproc.Messages, benchproc.Sessions)
+	fmt.Fprintf(&b, "messages per session, timed after %d messages that warm each case up; Postfix discards what it accepts, so the\n",
+		benchproc.WarmUp)
 	b.WriteString("receiving side, where a milter sits, is what is measured. `null` is a go-milter milter that reads every stage and\n")
 	b.WriteString("accepts: the ceiling of any milter speaking go-milter's protocol version 2, a reply to every event. `rspamd` is\n")
 	b.WriteString("Debian's rspamd 3.4 proxy worker in milter mode scanning by itself, with every network module off. `mailgw` is the\n")

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/mailgw/mailgw/bench/benchproc"
 )
 
 // relaySection compares mailgw-relay with filtering on against Postfix
@@ -21,8 +23,9 @@ func relaySection(count int) (string, error) {
 	cases := []string{"postfix", "rspamd", "mailgw"}
 	var b strings.Builder
 	fmt.Fprintf(&b, "## mailgw-relay (`make bench-relay`)\n\nMeasured on %s; load average (1, 5, 15 min) %s before, %s after.\n\n", machine(), before, after)
-	b.WriteString("smtp-source sends 2000 messages per size over 10 sessions, several messages per session, to each relay in turn;\n")
-	b.WriteString("every relay forwards to the same Go SMTP sink on loopback, and a case ends when the sink has all 2000, so\n")
+	fmt.Fprintf(&b, "smtp-source sends %d messages per size over %d sessions, several messages per session, to each relay in turn;\n",
+		benchproc.Messages, benchproc.Sessions)
+	fmt.Fprintf(&b, "every relay forwards to the same Go SMTP sink on loopback, and a case ends when the sink has all %d, so\n", benchproc.Messages)
 	b.WriteString("messages/s is end to end (receive, queue, deliver). `postfix` is Debian's Postfix 3.7 as a plain relay\n")
 	b.WriteString("(relayhost to the sink, its defaults otherwise, connection cache included). `rspamd` is the same Postfix with\n")
 	b.WriteString("rspamd 3.4's proxy worker in milter mode scanning by itself, every network module off. `mailgw` is the\n")
