@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -233,5 +234,19 @@ func TestLearnLocked(t *testing.T) {
 	defer first.Close()
 	if _, err := bayes.OpenBoltLearn(path); err == nil || !strings.Contains(err.Error(), "another mailgw learn") {
 		t.Fatalf("second learn: %v", err)
+	}
+}
+
+// The learnt file replaces the old one with the old one's mode, so that
+// daemons running as another user can still read it.
+func TestLearnKeepsMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bayes.db")
+	learnInto(t, path, 1) // creates the file
+	if err := os.Chmod(path, 0o604); err != nil {
+		t.Fatal(err)
+	}
+	learnInto(t, path, 1)
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o604 {
+		t.Fatalf("after learning: %v %v, want mode 0604", fi.Mode().Perm(), err)
 	}
 }

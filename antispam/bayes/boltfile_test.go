@@ -2,7 +2,6 @@ package bayes
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -45,29 +44,5 @@ func TestBoltFileClosesIdle(t *testing.T) {
 	lookupOnce()
 	if err := f.Close(); err != nil || isOpen() {
 		t.Fatalf("Close: %v, open %v", err, isOpen())
-	}
-}
-
-// The learnt file replaces the old one with the old one's mode, so that
-// daemons running as another user can still read it.
-func TestLearnKeepsMode(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "bayes.db")
-	learn := func() {
-		t.Helper()
-		l, err := OpenBoltLearn(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := l.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	learn() // creates the file
-	if err := os.Chmod(path, 0o604); err != nil {
-		t.Fatal(err)
-	}
-	learn()
-	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o604 {
-		t.Fatalf("after learning: %v %v, want mode 0604", fi.Mode().Perm(), err)
 	}
 }
