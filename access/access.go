@@ -55,6 +55,12 @@ type Access struct {
 	ProtectedDomains []string
 }
 
+// JudgesEnvelope tells whether a rule can deny a client before its
+// message: some ConnectRule, HeloRule or MailfromRule. a may be nil.
+func (a *Access) JudgesEnvelope() bool {
+	return a != nil && len(a.ConnectRules)+len(a.HeloRules)+len(a.MailfromRules) > 0
+}
+
 // Connect consults ConnectRule; without a matching rule the client is
 // allowed. Rules carry a recipient mask, so the verdict is only final once
 // a recipient is known: called with rcpt "" (at connection time) only rules

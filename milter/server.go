@@ -6,8 +6,9 @@
 //
 // go-milter negotiates protocol version 2. The connection (conn, wire.go)
 // answers an MTA that offers version 6 with version 6 itself, to take
-// header fields and body chunks without a reply each, and otherwise
-// leaves go-milter's answer as it is. It asks for no macros
+// header fields, body chunks, DATA and, when no access rule or deferred
+// split can refuse anything there, the envelope stages without a reply
+// each; otherwise it leaves go-milter's answer as it is. It asks for no macros
 // (SMFIF_SETSYMLIST): everything the filter needs comes from the
 // callbacks' arguments (Connect, Helo, MailFrom, RcptTo); the only macro
 // read is the queue id `i`, which Postfix and Sendmail send by default with
@@ -219,6 +220,19 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		<-done
 		return ctx.Err()
 	}
+}
+
+// judgesEnvelope tells whether the configuration can answer the connect,
+// HELO, MAIL or RCPT stage with anything but continue: access rules of
+// those stages, or recipients deferred under service.SplitDefer.
+func (s *Server) judgesEnvelope() bool {
+	if s.opts.Split == service.SplitDefer && s.opts.GroupOf != nil {
+		return true
+	}
+	if s.opts.Access == nil {
+		return false
+	}
+	return s.opts.Access().Access.JudgesEnvelope()
 }
 
 func (s *Server) isClosing() bool {

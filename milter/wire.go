@@ -28,16 +28,22 @@ const (
 	// version6 is the protocol version that defines the no-reply options
 	// (SMFIP_NR_*); go-milter answers every negotiation with version 2.
 	version6 = 6
-	// noReply are the options the connection asks for when the MTA offers
-	// version 6 and all of them: no reply to each header field
+	// noReply are the options the connection needs the MTA to offer
+	// with version 6 before it upgrades: no reply to each header field
 	// (SMFIP_NR_HDR) or body chunk (SMFIP_NR_BODY), so the MTA streams the
 	// message to its end without waiting, and no SMFIC_UNKNOWN, which
 	// go-milter would answer by closing the connection (SMFIP_NOUNKNOWN).
 	// The session answers a header field or body chunk with nothing but
-	// continue, so no verdict is lost. SMFIC_DATA stays: its reply is
-	// cheap and acknowledges the macro packet the MTA sends with it, which
-	// would otherwise stand alone (see ackNow).
+	// continue, so no verdict is lost.
 	noReply = gomilter.OptNoHeaderReply | gomilter.OptNoBodyReply | gomilter.OptNoUnknown
+	// noReplyData is asked for as well when offered: go-milter answers
+	// SMFIC_DATA with continue, always.
+	noReplyData = gomilter.OptNoDataReply
+	// noReplyEnvelope are asked for as well when offered and nothing in
+	// the configuration can answer the connect, HELO, MAIL or RCPT stage
+	// with anything but continue (Server.judgesEnvelope): then a message
+	// costs the MTA one wait, at its end, instead of three or more.
+	noReplyEnvelope = gomilter.OptNoConnReply | gomilter.OptNoHeloReply | gomilter.OptNoMailReply | gomilter.OptNoRcptReply
 
 	// maxPacket is go-milter's own limit on a packet.
 	maxPacket = 1 << 20
@@ -64,10 +70,10 @@ type wire struct {
 	// packet completely by the time it asks for the next one.
 	last byte
 	mark int
-	// offer is the MTA's SMFIC_OPTNEG data; quiet is set once the
-	// no-reply options are agreed.
+	// offer is the MTA's SMFIC_OPTNEG data; quiet are the no-reply
+	// options agreed on.
 	offer []byte
-	quiet bool
+	quiet gomilter.OptProtocol
 }
 
 // nextPacket reads the MTA's next packet into c.pkt, after settling the
@@ -133,37 +139,56 @@ func (c *conn) answered() error {
 		c.last, c.mark = 0, len(c.out)
 	}
 	reply := c.out[c.mark:]
+	var err error
 	switch {
 	case c.last == cmdOptNeg:
 		c.negotiate(reply)
-	case c.quiet && takesNoReply(c.last):
+	case c.quiet&replyOption(c.last) != 0:
 		if string(reply) != continuePacket {
 			// The MTA reads no reply here; sending one would put the
 			// two sides out of step. Ending the connection makes the
-			// MTA apply its default action instead.
-			return fmt.Errorf("milter: reply %q to SMFIC %c, which takes none", reply, c.last)
+			// MTA apply its milter_default_action instead.
+			err = fmt.Errorf("milter: reply %q to SMFIC %c, which takes none", reply, c.last)
+			c.srv.log.Warn("milter connection closed: a verdict at a stage negotiated without replies (access rules added by a reload?)",
+				"command", string(rune(c.last)), "reply", string(reply))
 		}
 		c.out = c.out[:c.mark]
 	}
 	c.last = 0
-	return nil
+	return err
 }
 
-// takesNoReply tells whether, under the noReply options, the MTA reads no
-// reply to a packet with command cmd.
-func takesNoReply(cmd byte) bool {
-	switch cmd {
-	case cmdHeader:
-		return noReply&gomilter.OptNoHeaderReply != 0
-	case cmdBody:
-		return noReply&gomilter.OptNoBodyReply != 0
+// replyOption is the no-reply option (SMFIP_NR_*) for packets with command
+// cmd, 0 for a command without one.
+func replyOption(cmd byte) gomilter.OptProtocol {
+	switch gomilter.Code(cmd) {
+	case gomilter.CodeConn:
+		return gomilter.OptNoConnReply
+	case gomilter.CodeHelo:
+		return gomilter.OptNoHeloReply
+	case gomilter.CodeMail:
+		return gomilter.OptNoMailReply
+	case gomilter.CodeRcpt:
+		return gomilter.OptNoRcptReply
+	case gomilter.CodeData:
+		return gomilter.OptNoDataReply
+	case gomilter.CodeHeader:
+		return gomilter.OptNoHeaderReply
+	case gomilter.CodeBody:
+		return gomilter.OptNoBodyReply
 	}
-	return false
+	return 0
 }
 
 // negotiate turns go-milter's version 2 answer to SMFIC_OPTNEG into a
 // version 6 one with the no-reply options, when the MTA offered version
 // 6 and those options. Otherwise the answer stays as it is.
+//
+// The envelope stages are settled for the connection's lifetime: should a
+// reload add an access rule meanwhile, the session's first denial at such
+// a stage ends the connection (see answered), and the MTA applies its
+// milter_default_action, a temporary failure by default; the client's
+// next session negotiates again.
 func (c *conn) negotiate(reply []byte) {
 	const (
 		version  = lenBytes + 1 // offsets in the reply packet
@@ -177,8 +202,11 @@ func (c *conn) negotiate(reply []byte) {
 	if mtaVersion < version6 || offered&noReply != noReply {
 		return
 	}
+	c.quiet = noReply | offered&noReplyData
+	if !c.srv.judgesEnvelope() {
+		c.quiet |= offered & noReplyEnvelope
+	}
 	binary.BigEndian.PutUint32(reply[version:], version6)
 	p := gomilter.OptProtocol(binary.BigEndian.Uint32(reply[protocol:]))
-	binary.BigEndian.PutUint32(reply[protocol:], uint32(p|noReply))
-	c.quiet = true
+	binary.BigEndian.PutUint32(reply[protocol:], uint32(p|c.quiet))
 }

@@ -7,13 +7,17 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	gomilter "github.com/emersion/go-milter"
 
+	"github.com/mailgw/mailgw/access/dnsfacts"
+	"github.com/mailgw/mailgw/internal/dnstest"
 	"github.com/mailgw/mailgw/internal/fake"
 	"github.com/mailgw/mailgw/milter"
+	"github.com/mailgw/mailgw/service"
 )
 
 // v6Offer is what Postfix and Sendmail offer: every protocol option.
@@ -31,7 +35,8 @@ const v6Offer = gomilter.OptNoConnect | gomilter.OptNoHelo | gomilter.OptNoMailF
 func TestNoReplyNegotiated(t *testing.T) {
 	rec, addr := startServer(t, milter.Options{})
 	s := sessionOffering(t, addr, v6Offer)
-	want := gomilter.OptNoEOH | gomilter.OptNoHeaderReply | gomilter.OptNoBodyReply | gomilter.OptNoUnknown
+	want := gomilter.OptNoEOH | gomilter.OptNoHeaderReply | gomilter.OptNoBodyReply | gomilter.OptNoUnknown |
+		gomilter.OptNoDataReply | envelopeNoReply
 	if s.ProtocolOpts != want {
 		t.Fatalf("negotiated protocol options %#x, want %#x", s.ProtocolOpts, want)
 	}
@@ -51,6 +56,67 @@ func TestNoReplyNegotiated(t *testing.T) {
 	_, act := send(t, s, "carol@reject.test", "virus", mime(fake.MarkInfected))
 	if act.Code != gomilter.ActReplyCode || act.SMTPCode != 550 {
 		t.Errorf("reject after no-reply messages: action %+v", act)
+	}
+}
+
+// envelopeNoReply are the no-reply options of the connect, HELO, MAIL
+// and RCPT stages.
+const envelopeNoReply = gomilter.OptNoConnReply | gomilter.OptNoHeloReply | gomilter.OptNoMailReply | gomilter.OptNoRcptReply
+
+// TestNoReplyEnvelope: the envelope stages go without replies only when
+// nothing in the configuration can answer them otherwise, and a message
+// gets through either way, packet by packet as Postfix sends it.
+func TestNoReplyEnvelope(t *testing.T) {
+	dns := dnstest.Start(t).Addr
+	tests := []struct {
+		name  string
+		opts  milter.Options
+		quiet bool
+	}{
+		{"no access rules", milter.Options{}, true},
+		{"a DNSBL but no rule", milter.Options{Access: accessLookup(t, dns, "DNSBlackList=bl.test\n")}, true},
+		{"ConnectRule", milter.Options{Access: accessLookup(t, dns, "ConnectRule=deny from has_name\n")}, false},
+		{"HeloRule", milter.Options{Access: accessLookup(t, dns, "HeloRule=deny from has_ip\n")}, false},
+		{"MailfromRule", milter.Options{Access: accessLookup(t, dns, "MailfromRule=deny from has_mx\n")}, false},
+		{"split=defer", milter.Options{Split: service.SplitDefer, GroupOf: groupOf(t, testConf)}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec, addr := startServer(t, tt.opts)
+			m := dialRaw(t, addr)
+			if code, _ := m.negotiate(6, v6Offer); code != 'O' {
+				t.Fatalf("negotiation answer %c", code)
+			}
+			if got := m.quiet&envelopeNoReply == envelopeNoReply; got != tt.quiet || m.quiet&gomilter.OptNoDataReply == 0 {
+				t.Fatalf("negotiated %#x: envelope without replies %v, want %v", m.quiet, got, tt.quiet)
+			}
+			m.message("192.0.2.10", "client.example")
+			if len(rec.envs) != 1 || rec.envs[0].Helo != "client.example" {
+				t.Fatalf("filter saw %+v", rec.envs)
+			}
+		})
+	}
+}
+
+// TestReloadAddsEnvelopeRule: a connection that negotiated the envelope
+// stages without replies cannot pass a denial there; when a reload brings
+// a rule that denies, the connection ends and the MTA applies its
+// milter_default_action, instead of the two sides falling out of step.
+func TestReloadAddsEnvelopeRule(t *testing.T) {
+	dns := dnstest.Start(t).Addr
+	var rules atomic.Pointer[func() dnsfacts.Lookup]
+	none, deny := accessLookup(t, dns, ""), accessLookup(t, dns, "ConnectRule=deny from any\n")
+	rules.Store(&none)
+	_, addr := startServer(t, milter.Options{Access: func() dnsfacts.Lookup { return (*rules.Load())() }})
+	m := dialRaw(t, addr)
+	m.negotiate(6, v6Offer)
+	if m.quiet&envelopeNoReply != envelopeNoReply {
+		t.Fatalf("negotiated %#x, want the envelope without replies", m.quiet)
+	}
+	rules.Store(&deny)
+	m.send('C', "client", "4\x00\x19192.0.2.10")
+	if n, err := m.c.Read(make([]byte, 64)); err == nil || os.IsTimeout(err) {
+		t.Fatalf("after a denial at a stage without replies: read %d bytes, %v; want the connection closed", n, err)
 	}
 }
 
@@ -89,8 +155,9 @@ func TestQuitNewConnection(t *testing.T) {
 
 // rawMTA speaks the milter protocol packet by packet, as an MTA would.
 type rawMTA struct {
-	t *testing.T
-	c net.Conn
+	t     *testing.T
+	c     net.Conn
+	quiet gomilter.OptProtocol // the options of the milter's negotiation answer
 }
 
 func dialRaw(t *testing.T, addr string) *rawMTA {
@@ -141,12 +208,17 @@ func (m *rawMTA) negotiate(version uint32, proto gomilter.OptProtocol) (byte, []
 	opt = binary.BigEndian.AppendUint32(opt, uint32(milter.Actions))
 	opt = binary.BigEndian.AppendUint32(opt, uint32(proto))
 	m.sendRaw('O', opt)
-	return m.reply()
+	code, data := m.reply()
+	if code == 'O' && len(data) >= 12 {
+		m.quiet = gomilter.OptProtocol(binary.BigEndian.Uint32(data[8:]))
+	}
+	return code, data
 }
 
-// message runs one SMTP session's message under the no-reply options:
-// header fields and body chunks get no answer, the end of the message
-// gets modifications and then its verdict.
+// message runs one SMTP session's message under the negotiated no-reply
+// options: header fields and body chunks get no answer, nor do the
+// envelope stages when so agreed; the end of the message gets
+// modifications and then its verdict.
 func (m *rawMTA) message(ip, helo string) {
 	m.t.Helper()
 	m.expect('C', "client", "4\x00\x19"+ip) // host; family '4', port 25 in 2 bytes, address
@@ -169,10 +241,16 @@ func (m *rawMTA) message(ip, helo string) {
 	}
 }
 
-// expect sends a packet that takes a reply and wants SMFIR_CONTINUE.
+// expect sends a packet and, unless negotiated without a reply, wants
+// SMFIR_CONTINUE.
 func (m *rawMTA) expect(cmd byte, data ...string) {
 	m.t.Helper()
 	m.send(cmd, data...)
+	noReply := map[byte]gomilter.OptProtocol{'C': gomilter.OptNoConnReply, 'H': gomilter.OptNoHeloReply,
+		'M': gomilter.OptNoMailReply, 'R': gomilter.OptNoRcptReply, 'T': gomilter.OptNoDataReply}
+	if m.quiet&noReply[cmd] != 0 {
+		return
+	}
 	if code, d := m.reply(); code != 'c' {
 		m.t.Fatalf("SMFIC %c: reply %c %q, want continue", cmd, code, d)
 	}
