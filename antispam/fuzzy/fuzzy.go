@@ -162,48 +162,159 @@ func Similarity(a, b Signature) float64 {
 // Words returns the normalized words of a text: lower-cased runs of
 // letters, without links and without words holding digits (order
 // numbers, prices and tracking ids change from copy to copy). It runs on
-// every message's whole text, hence the hand-written scan over the
-// whitespace-separated fields instead of strings.Fields and FieldsFunc.
+// every message's whole text, hence the hand-written scan instead of
+// strings.Fields and FieldsFunc: the words are lower-cased back to back
+// into one buffer and returned as slices of it, and only a field with
+// bytes other than ASCII takes the rune by rune path.
 func Words(text string) []string {
 	if len(text) > MaxTextBytes {
 		text = text[:MaxTextBytes]
 	}
-	var out []string
-	for i := 0; i < len(text) && len(out) < maxWords; {
-		for i < len(text) {
-			if c := text[i]; c < utf8.RuneSelf {
-				if !asciiSpace(c) {
-					break
-				}
-				i++
-			} else if isSpace(text, i) {
-				i += runeLen(text, i)
-			} else {
-				break
-			}
+	w := words{room: len(text)}
+	for i := 0; i < len(text) && len(w.ends) < maxWords; {
+		i = skipSpace(text, i)
+		start, end, seen := fieldEnd(text, i)
+		i = end
+		switch f := text[start:end]; {
+		case f == "" || seen&classLink != 0 && isLink(f):
+		case seen&classHigh != 0:
+			w.field(f)
+		default:
+			w.asciiField(f)
 		}
-		start := i
-		for i < len(text) {
-			if c := text[i]; c < utf8.RuneSelf {
-				if asciiSpace(c) {
-					break
-				}
-				i++
-			} else if !isSpace(text, i) {
-				i += runeLen(text, i)
-			} else {
-				break
-			}
+	}
+	return w.list()
+}
+
+// words collects lower-cased words in one buffer: one allocation for the
+// text of all of them, instead of one for each word with a capital.
+type words struct {
+	buf  []byte
+	ends []int // where each word ends in buf
+	room int   // the text's length: buf's capacity, allocated with the first word
+}
+
+func (w *words) add(word string) {
+	w.grow()
+	w.buf = append(w.buf, word...)
+	w.ends = append(w.ends, len(w.buf))
+}
+
+// grow allocates the buffers once there is a word: a text of
+// letter runs too long for words (encoded data) allocates nothing.
+func (w *words) grow() {
+	if w.buf == nil {
+		w.buf = make([]byte, 0, w.room)
+		w.ends = make([]int, 0, w.room/6+1)
+	}
+}
+
+// addASCII adds an ASCII word, lower-cased.
+func (w *words) addASCII(word string) {
+	w.grow()
+	from := len(w.buf)
+	w.buf = append(w.buf, word...)
+	for i, c := range w.buf[from:] {
+		if 'A' <= c && c <= 'Z' {
+			w.buf[from+i] = c + 'a' - 'A'
 		}
-		if f := text[start:i]; f != "" && !isLink(f) {
-			out = fieldWords(out, f)
-		}
+	}
+	w.ends = append(w.ends, len(w.buf))
+}
+
+func (w *words) list() []string {
+	all := string(w.buf)
+	out := make([]string, len(w.ends))
+	from := 0
+	for k, end := range w.ends {
+		out[k], from = all[from:end], end
 	}
 	return out
 }
 
-// fieldWords appends the words of one field that is not a link.
-func fieldWords(out []string, f string) []string {
+// Byte classes of Words' scan.
+const (
+	classSpace  = 1 << iota // ASCII white space, as unicode.IsSpace
+	classLetter             // a-z, A-Z
+	classDigit              // 0-9
+	classLink               // ':', '@', '.': what every link form of isLink holds
+	classHigh               // not ASCII: the rune decides
+)
+
+// byteClass is the class of every byte value.
+var byteClass = func() (t [256]byte) {
+	for _, c := range " \t\n\r\v\f" {
+		t[c] = classSpace
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = classLetter, classLetter
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = classDigit
+	}
+	t[':'], t['@'], t['.'] = classLink, classLink, classLink
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = classHigh
+	}
+	return t
+}()
+
+// skipSpace returns the offset of the first byte at or after i that does
+// not begin white space.
+func skipSpace(text string, i int) int {
+	for i < len(text) {
+		switch cl := byteClass[text[i]]; {
+		case cl&classSpace != 0:
+			i++
+		case cl&classHigh != 0 && isSpace(text, i):
+			i += runeLen(text, i)
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// fieldEnd returns the field starting at i, text[start:end], ended by
+// white space or the end of text, and the classes of its bytes.
+func fieldEnd(text string, i int) (start, end int, seen byte) {
+	start = i
+	for i < len(text) {
+		cl := byteClass[text[i]]
+		if cl&(classSpace|classHigh) == 0 {
+			seen |= cl
+			i++
+			continue
+		}
+		if cl&classSpace != 0 || isSpace(text, i) {
+			break
+		}
+		seen |= classHigh
+		i += runeLen(text, i)
+	}
+	return start, i, seen
+}
+
+// asciiField adds the words of one ASCII field that is not a link.
+func (w *words) asciiField(f string) {
+	const alnum = classLetter | classDigit
+	for i := 0; i < len(f); {
+		for i < len(f) && byteClass[f[i]]&alnum == 0 {
+			i++
+		}
+		start, seen := i, byte(0)
+		for i < len(f) && byteClass[f[i]]&alnum != 0 {
+			seen |= byteClass[f[i]]
+			i++
+		}
+		if n := i - start; n >= minWordLen && n <= maxWordLen && seen&classDigit == 0 {
+			w.addASCII(f[start:i])
+		}
+	}
+}
+
+// field adds the words of one field that is not a link, rune by rune.
+func (w *words) field(f string) {
 	for i := 0; i < len(f); {
 		start, n, digit := i, 0, false
 		for i < len(f) {
@@ -227,24 +338,19 @@ func fieldWords(out []string, f string) []string {
 			continue
 		}
 		if n >= minWordLen && n <= maxWordLen && !digit {
-			out = append(out, strings.ToLower(f[start:i]))
+			w.add(strings.ToLower(f[start:i]))
 		}
 	}
-	return out
 }
 
 // isSpace is unicode.IsSpace of the rune at text[i], as strings.Fields
 // splits; runeLen is that rune's length.
 func isSpace(text string, i int) bool {
 	if c := text[i]; c < utf8.RuneSelf {
-		return asciiSpace(c)
+		return byteClass[c]&classSpace != 0
 	}
 	r, _ := utf8.DecodeRuneInString(text[i:])
 	return unicode.IsSpace(r)
-}
-
-func asciiSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }
 
 func runeLen(text string, i int) int {
@@ -265,11 +371,9 @@ func notLetter(r rune) bool {
 }
 
 // isLink reports a field that is a URL, a mail address or a bare host
-// name: the parts of spam that change most between copies.
+// name: the parts of spam that change most between copies. Words asks
+// only about fields that hold one of the bytes of classLink.
 func isLink(f string) bool {
-	if !hasLinkByte(f) {
-		return false // the common case: a plain word
-	}
 	if strings.Contains(f, "://") || strings.IndexByte(f, '@') >= 0 ||
 		len(f) >= len("mailto:") && strings.EqualFold(f[:len("mailto:")], "mailto:") {
 		return true
@@ -277,17 +381,6 @@ func isLink(f string) bool {
 	t := strings.TrimFunc(f, notLetter)
 	i := strings.LastIndexByte(t, '.')
 	return i > 0 && i < len(t)-1 // a dot inside: example.com, but not "end."
-}
-
-// hasLinkByte reports whether f holds one of the bytes every link form of
-// isLink has: ':' (a scheme), '@' (an address) or '.' (a host name).
-func hasLinkByte(f string) bool {
-	for i := 0; i < len(f); i++ {
-		if c := f[i]; c == ':' || c == '@' || c == '.' {
-			return true
-		}
-	}
-	return false
 }
 
 func shingleHash(words []string) uint64 {

@@ -56,3 +56,20 @@ func FuzzWords(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkWords reads MaxTextBytes of prose and of the long letter runs
+// (encoded data, generated filler) that hold no words.
+func BenchmarkWords(b *testing.B) {
+	for _, in := range []struct{ name, line string }{
+		{"prose", "Dear Friend, this is the Offer you have waited for; visit www.example.com today!\r\n"},
+		{"runs", strings.Repeat("X", 78) + "\r\n"},
+	} {
+		text := strings.Repeat(in.line, MaxTextBytes/len(in.line))
+		b.Run(in.name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			for b.Loop() {
+				Words(text)
+			}
+		})
+	}
+}
