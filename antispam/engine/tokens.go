@@ -71,16 +71,19 @@ func eachWord(s string, f func(w string) bool) {
 	for i := 0; i < len(s); {
 		start, n := i, 0 // the word's first byte and its length in runes
 		for i < len(s) {
-			if c := s[i]; c < utf8.RuneSelf {
-				if !isTokenByte(c) {
-					break
-				}
-				i++
-			} else if r, size := utf8.DecodeRuneInString(s[i:]); unicode.IsLetter(r) || unicode.IsDigit(r) {
-				i += size
-			} else {
+			j := i
+			for j < len(s) && tokenBytes[s[j]] {
+				j++
+			}
+			n, i = n+j-i, j
+			if i == len(s) || s[i] < utf8.RuneSelf {
 				break
 			}
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+				break
+			}
+			i += size
 			n++
 		}
 		switch {
@@ -109,6 +112,15 @@ func appendLower(b []byte, w string) []byte {
 	}
 	return b
 }
+
+// tokenBytes holds isTokenByte for every byte: the table eachWord's
+// inner loop reads.
+var tokenBytes = func() (t [256]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = isTokenByte(byte(c))
+	}
+	return t
+}()
 
 // isTokenByte: ASCII letters, digits, the dollar sign and the apostrophe
 // make words ("don't", "$100"), as do all Unicode letters and digits.

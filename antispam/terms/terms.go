@@ -49,6 +49,9 @@ type DB struct {
 	// most words of a text are dismissed with a cheap hash of their own
 	// instead of a map lookup.
 	maybe [maybeBits / 64]uint64
+	// lastLen is the length in bytes of the longest last word: a longer
+	// word of a text ends no phrase, so eachWord need not hash it.
+	lastLen int
 }
 
 // maybeBits is the size of DB.maybe: with a few hundred phrases, a few
@@ -114,7 +117,7 @@ func parsePhrase(cat, rest string) (phrase, error) {
 	}
 	text = strings.TrimSpace(text)
 	var words []string
-	eachWord(text, func(word string, _ uint32, _ bool) { words = append(words, strings.ToLower(word)) })
+	eachWord(text, 0, func(word string, _ uint32, _ bool) { words = append(words, strings.ToLower(word)) })
 	if len(words) == 0 || len(words) > MaxWords {
 		return phrase{}, fmt.Errorf("phrase %q: want 1 to %d words, has %d", text, MaxWords, len(words))
 	}
@@ -129,6 +132,7 @@ func (db *DB) add(p phrase) {
 		}
 	}
 	db.byLast[last] = append(db.byLast[last], len(db.phrases))
+	db.lastLen = max(db.lastLen, len(last))
 	if h, ok := asciiHash(last); ok {
 		i, bit := wordBit(h)
 		db.maybe[i] |= bit
@@ -189,7 +193,7 @@ func (db *DB) Match(text string) []Hit {
 		return nil
 	}
 	m := matcher{db: db}
-	eachWord(text, m.word)
+	eachWord(text, db.lastLen, m.word)
 	return m.hits()
 }
 
@@ -207,6 +211,9 @@ func (m *matcher) word(w string, h uint32, ascii bool) {
 	m.ring[m.n%MaxWords] = w
 	m.n++
 	var cands []int
+	if len(w) > m.db.lastLen {
+		return // longer than any last word, and not hashed (eachWord)
+	}
 	if ascii {
 		i, bit := wordBit(h)
 		if m.db.maybe[i]&bit == 0 {
@@ -312,13 +319,14 @@ var asciiClass = func() (t [256]byte) {
 }()
 
 // eachWord calls f with each word of s, the FNV-1a hash of its
-// lower-cased bytes (asciiHash; meaningful only for an ASCII word) and
-// whether it is all ASCII. A word is a run of letters, digits and
+// lower-cased bytes (asciiHash; meaningful only for an ASCII word of at
+// most hashLen bytes: longer runs of letters, such as encoded data, are
+// not hashed) and whether it is all ASCII. A word is a run of letters, digits and
 // apostrophes inside a word ("don't"); everything else separates words,
 // so "re-move" is two words, as is "re move". ASCII, most of any text,
 // takes a fast path without decoding runes, and the hash is computed in
 // the same pass.
-func eachWord(s string, f func(word string, h uint32, ascii bool)) {
+func eachWord(s string, hashLen int, f func(word string, h uint32, ascii bool)) {
 	start, ascii, h := -1, true, uint32(fnvOffset)
 	emit := func(end int) {
 		w := s[start:end]
@@ -337,8 +345,14 @@ func eachWord(s string, f func(word string, h uint32, ascii bool)) {
 			if start < 0 {
 				start = i
 			}
-			for ; i < len(s) && asciiClass[s[i]] == wordByte; i++ {
-				h = (h ^ uint32(s[i]|lowerBit[s[i]])) * fnvPrime
+			from := i
+			for i < len(s) && asciiClass[s[i]] == wordByte {
+				i++
+			}
+			if i-start <= hashLen {
+				for j := from; j < i; j++ {
+					h = (h ^ uint32(s[j]|lowerBit[s[j]])) * fnvPrime
+				}
 			}
 			continue
 		}

@@ -125,10 +125,18 @@ func FuzzMatch(f *testing.F) {
 
 func BenchmarkMatch(b *testing.B) {
 	db := Default()
-	text := strings.Repeat("The quarterly report is attached; the numbers for the northern region look good. ", 100)
-	b.SetBytes(int64(len(text)))
-	for b.Loop() {
-		db.Match(text)
+	for _, c := range []struct{ name, text string }{
+		{"prose", strings.Repeat("The quarterly report is attached; the numbers for the northern region look good. ", 100)},
+		// runs of letters longer than any phrase word, as in encoded
+		// data or a test body of X lines
+		{"runs", strings.Repeat(strings.Repeat("X", 78)+"\r\n", 100)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.text)))
+			for b.Loop() {
+				db.Match(c.text)
+			}
+		})
 	}
 }
 
