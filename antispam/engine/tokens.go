@@ -160,33 +160,62 @@ func messageTokens(msg *mimetree.Message, subject string, c *content) []string {
 }
 
 // headerTokens adds the names of the fields present and the values of
-// the fields that tell sender, path and software apart.
+// the fields that tell sender, path and software apart. The fields of a
+// mailing list (listField), and in a message a list delivered the hosts
+// of its Received fields, are left out: they describe the list, which
+// carries the spam sent to it as well as its members' mail.
 func headerTokens(t *tokenSet, msg *mimetree.Message) {
 	received := 0
+	viaList := isListMessage(msg)
 	start := len(t.out)
 	fields := msg.Header.Fields()
 	for fields.Next() && len(t.out)-start < maxHeaderTokens {
 		key := strings.ToLower(fields.Key())
-		if deliveryField(key) {
+		if deliveryField(key) || listField(key) {
 			continue
 		}
 		t.add("h:" + key)
 		value := fields.Value()
 		switch key {
-		case "from", "reply-to", "sender", "to", "cc", "errors-to":
+		case "from", "reply-to", "to", "cc":
 			addressTokens(t, key, mimetree.DecodeWords(value))
 		case "received":
-			if received++; received <= maxReceived {
+			if received++; received <= maxReceived && !viaList {
 				hostTokens(t, "rcvd:", value)
 			}
 		case "message-id":
 			if _, dom, ok := strings.Cut(value, "@"); ok {
 				hostTokens(t, "mid:", dom)
 			}
-		case "x-mailer", "user-agent", "x-mimeole", "list-id", "x-mailing-list", "organization":
+		case "x-mailer", "user-agent", "x-mimeole", "organization":
 			t.words(key+":", mimetree.DecodeWords(value))
 		}
 	}
+}
+
+// listField reports whether a field is written by a mailing list's
+// software as it passes a message on (RFC 2369 List-*, RFC 2919 List-Id,
+// Mailman's, ezmlm's and older list servers' own fields, and the
+// Sender and Errors-To they set, RFC 5322 3.6.2).
+func listField(key string) bool {
+	switch key {
+	case "sender", "errors-to", "precedence", "mailing-list", "x-beenthere", "x-loop",
+		"x-mailing-list", "x-list", "x-original-sender", "x-original-date":
+		return true
+	}
+	return strings.HasPrefix(key, "list-") || strings.HasPrefix(key, "x-mailman-") ||
+		strings.HasPrefix(key, "x-ezmlm-") || strings.HasPrefix(key, "x-listserver")
+}
+
+// isListMessage reports whether a mailing list passed the message on:
+// it names the list (RFC 2919) or its list software.
+func isListMessage(msg *mimetree.Message) bool {
+	for _, k := range []string{"List-Id", "List-Post", "X-BeenThere", "Mailing-List", "X-Mailing-List"} {
+		if msg.Header.Get(k) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // deliveryField reports whether a field is written at or after final

@@ -117,3 +117,23 @@ func TestHeadText(t *testing.T) {
 		}
 	}
 }
+
+// TestListFieldsNotTokens: a mailing list's fields, and the Received hosts
+// of a message it passed on, make no token, so that spam sent to a list
+// is judged by what it says, not by the list that carried it. A message
+// sent directly keeps its Received hosts.
+func TestListFieldsNotTokens(t *testing.T) {
+	body := "From: Alice <alice@example.org>\r\nSubject: Lunch\r\n\r\nSee you at noon.\r\n"
+	relay := "Received: from relay.example.net (relay.example.net [192.0.2.7])\r\n"
+	list := relay + "Sender: fork-admin@lists.example.com\r\nErrors-To: fork-admin@lists.example.com\r\n" +
+		"List-Id: Friends of Rohit <fork.lists.example.com>\r\nList-Unsubscribe: <mailto:fork-leave@lists.example.com>\r\n" +
+		"X-BeenThere: fork@lists.example.com\r\nX-Mailman-Version: 2.0.11\r\nPrecedence: bulk\r\n" + body
+	direct := MessageTokens(mimetree.Parse([]byte(relay+body), mimetree.Limits{}))
+	viaList := MessageTokens(mimetree.Parse([]byte(list), mimetree.Limits{}))
+	if !slices.Contains(direct, "rcvd:relay.example.net") {
+		t.Errorf("direct message: no Received host token in %q", direct)
+	}
+	if want := MessageTokens(mimetree.Parse([]byte(body), mimetree.Limits{})); !slices.Equal(viaList, append([]string{"h:received"}, want...)) {
+		t.Errorf("list message has list tokens:\n%q\nwant those of the message without the list's fields", viaList)
+	}
+}
