@@ -50,7 +50,9 @@ type DB struct {
 	// instead of a map lookup.
 	maybe [maybeBits / 64]uint64
 	// lastLen is the length in bytes of the longest last word: a longer
-	// word of a text ends no phrase, so eachWord need not hash it.
+	// ASCII word of a text ends no phrase, so eachWord need not hash it.
+	// (Lower-casing keeps an ASCII word's length, not every other word's:
+	// the Kelvin sign is 3 bytes, its "k" 1.)
 	lastLen int
 }
 
@@ -211,10 +213,10 @@ func (m *matcher) word(w string, h uint32, ascii bool) {
 	m.ring[m.n%MaxWords] = w
 	m.n++
 	var cands []int
-	if len(w) > m.db.lastLen {
-		return // longer than any last word, and not hashed (eachWord)
-	}
 	if ascii {
+		if len(w) > m.db.lastLen {
+			return // longer than any last word, and not hashed (eachWord)
+		}
 		i, bit := wordBit(h)
 		if m.db.maybe[i]&bit == 0 {
 			return // no phrase ends in this word
@@ -320,12 +322,12 @@ var asciiClass = func() (t [256]byte) {
 
 // eachWord calls f with each word of s, the FNV-1a hash of its
 // lower-cased bytes (asciiHash; meaningful only for an ASCII word of at
-// most hashLen bytes: longer runs of letters, such as encoded data, are
-// not hashed) and whether it is all ASCII. A word is a run of letters, digits and
-// apostrophes inside a word ("don't"); everything else separates words,
-// so "re-move" is two words, as is "re move". ASCII, most of any text,
-// takes a fast path without decoding runes, and the hash is computed in
-// the same pass.
+// most hashLen bytes: longer words, such as runs of encoded data, are not
+// hashed) and whether it is all ASCII. A word is a run of letters, digits
+// and apostrophes inside a word ("don't"); everything else separates
+// words, so "re-move" is two words, as is "re move". ASCII, most of any
+// text, takes a fast path without decoding runes, and each run of ASCII
+// letters is hashed right after it is found.
 func eachWord(s string, hashLen int, f func(word string, h uint32, ascii bool)) {
 	start, ascii, h := -1, true, uint32(fnvOffset)
 	emit := func(end int) {

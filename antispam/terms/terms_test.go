@@ -49,6 +49,16 @@ func TestMatch(t *testing.T) {
 	}
 }
 
+// A non-ASCII word longer in bytes than every last word may still
+// lower-case to one: U+212A KELVIN SIGN (3 bytes) folds to "k".
+func TestMatchFoldChangesLength(t *testing.T) {
+	db := mustParse(t, "fraud\t1\tkick\n")
+	want := []Hit{{"fraud", 1, []string{"kick"}}}
+	if got := db.Match("a \u212Aic\u212A off"); !reflect.DeepEqual(got, want) {
+		t.Errorf("Match = %+v, want %+v", got, want)
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	for _, c := range []struct{ text, want string }{
 		{"finance\t1\n", "test.txt:1: want CATEGORY<TAB>WEIGHT<TAB>PHRASE"},
