@@ -160,10 +160,10 @@ func messageTokens(msg *mimetree.Message, subject string, c *content) []string {
 }
 
 // headerTokens adds the names of the fields present and the values of
-// the fields that tell sender, path and software apart. The fields of a
-// mailing list (listField), and in a message a list delivered the hosts
-// of its Received fields, are left out: they describe the list, which
-// carries the spam sent to it as well as its members' mail.
+// the fields that tell sender, path and software apart. A mailing list's
+// fields (listField) are left out, and so are the Received hosts of a
+// message a list passed on: they describe the list, which carries the
+// spam sent to it as well as its members' mail.
 func headerTokens(t *tokenSet, msg *mimetree.Message) {
 	received := 0
 	viaList := isListMessage(msg)
