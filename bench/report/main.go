@@ -36,7 +36,7 @@ func main() {
 	benchtime := flag.String("benchtime", "1s", "go test -benchtime")
 	only := flag.String("only", "all", "which section to run: scan, av, milter, relay, accuracy or all; the others are kept from the file")
 	corpus := flag.String("corpus", defaultCorpusCache(), "cache directory of the anti-spam corpus (never inside the repository)")
-	validate := flag.Bool("validate", false, "accuracy only: train on 4/5 of the training split, test on the rest, print the figures and write nothing")
+	validate := flag.Bool("validate", false, "accuracy only: cross-validate on the training split (5 folds: train on 4/5, test on the rest), print the figures and write nothing")
 	misses := flag.String("misses", "", "accuracy only: write mailgw's wrong answers with their rules to this file")
 	peers := flag.Bool("peers", true, "accuracy only: also run bogofilter and SpamAssassin")
 	flag.Parse()

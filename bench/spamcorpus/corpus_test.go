@@ -3,6 +3,7 @@ package spamcorpus
 import (
 	"crypto/md5"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,16 +93,30 @@ func TestFetchUsesCache(t *testing.T) {
 	}
 }
 
-func TestHoldOut(t *testing.T) {
+func TestFold(t *testing.T) {
 	var msgs []Message
 	for i := 0; i < 10; i++ {
-		msgs = append(msgs, Message{Group: "spam-1"}, Message{Group: "easy-ham-1"})
+		msgs = append(msgs, Message{Group: "spam-1", Name: fmt.Sprint(i)}, Message{Group: "easy-ham-1", Name: fmt.Sprint(i)})
 	}
-	rest, held := HoldOut(msgs, 5)
-	if len(held) != 4 || len(rest) != 16 {
-		t.Fatalf("held %d, rest %d", len(held), len(rest))
+	seen := map[string]int{}
+	for k := 0; k < 5; k++ {
+		rest, held := Fold(msgs, 5, k)
+		if len(held) != 4 || len(rest) != 16 {
+			t.Fatalf("fold %d: held %d, rest %d", k, len(held), len(rest))
+		}
+		if s := Sizes(held); s["spam-1"] != 2 || s["easy-ham-1"] != 2 {
+			t.Errorf("fold %d: held sizes %v", k, s)
+		}
+		for _, m := range held {
+			seen[m.Group+"/"+m.Name]++
+		}
 	}
-	if s := Sizes(held); s["spam-1"] != 2 || s["easy-ham-1"] != 2 {
-		t.Errorf("held sizes %v", s)
+	if len(seen) != len(msgs) {
+		t.Errorf("the folds held %d distinct messages of %d", len(seen), len(msgs))
+	}
+	for m, n := range seen {
+		if n != 1 {
+			t.Errorf("%s held by %d folds", m, n)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // Options configure a run of the benchmark.
@@ -12,9 +13,9 @@ type Options struct {
 	DataDir string // the corpus, as returned by Fetch
 	WorkDir string // scratch space; "" for a temporary directory
 	Peers   bool   // also run bogofilter and SpamAssassin
-	// Validate trains on four fifths of the training split and classifies
-	// the fifth left out, never touching the test split: the figures to
-	// tune against.
+	// Validate cross-validates on the training split, never touching the
+	// test split: five times, it trains on four fifths and classifies the
+	// fifth left out. These are the figures to tune against.
 	Validate bool
 	Misses   io.Writer // receives mailgw's wrong answers; nil for none
 }
@@ -29,6 +30,8 @@ type Report struct {
 
 // Run loads the split, then trains and tests mailgw and, with Peers, the
 // peers on it, one after the other so that they do not slow each other.
+// With Validate it does so once per fold of the training split and adds
+// up the folds' answers.
 func Run(ctx context.Context, o Options) (*Report, error) {
 	r, err := split(o)
 	if err != nil {
@@ -42,22 +45,67 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		defer os.RemoveAll(dir)
 		o.WorkDir = dir
 	}
-	ours, err := Mailgw(ctx, r.Train, r.Test, o.WorkDir, o.Misses)
-	if err != nil {
-		return nil, fmt.Errorf("mailgw: %w", err)
+	if !o.Validate {
+		r.Tools, err = runTools(ctx, o, r.Train, r.Test, o.WorkDir)
+		return r, err
 	}
-	r.Tools = append(r.Tools, ours)
-	if !o.Peers {
-		return r, nil
-	}
-	for _, peer := range []func(context.Context, []Message, []Message, string) (*Tool, error){Bogofilter, SpamAssassin} {
-		t, err := peer(ctx, r.Train, r.Test, o.WorkDir)
+	for k := 0; k < folds; k++ {
+		train, test := Fold(r.Train, folds, k)
+		dir := filepath.Join(o.WorkDir, fmt.Sprintf("fold%d", k))
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			return nil, err
+		}
+		tools, err := runTools(ctx, o, train, test, dir)
 		if err != nil {
 			return nil, err
 		}
-		r.Tools = append(r.Tools, t)
+		r.Tools = mergeTools(r.Tools, tools)
 	}
+	r.Test = r.Train
 	return r, nil
+}
+
+// folds is how many parts Validate cuts the training split into.
+const folds = 5
+
+// runTools trains and tests mailgw and, with o.Peers, the peers.
+func runTools(ctx context.Context, o Options, train, test []Message, dir string) ([]*Tool, error) {
+	ours, err := Mailgw(ctx, train, test, dir, o.Misses)
+	if err != nil {
+		return nil, fmt.Errorf("mailgw: %w", err)
+	}
+	tools := []*Tool{ours}
+	if !o.Peers {
+		return tools, nil
+	}
+	for _, peer := range []func(context.Context, []Message, []Message, string) (*Tool, error){Bogofilter, SpamAssassin} {
+		t, err := peer(ctx, train, test, dir)
+		if err != nil {
+			return nil, err
+		}
+		tools = append(tools, t)
+	}
+	return tools, nil
+}
+
+// mergeTools adds the tallies of one fold's tools to those of the earlier
+// folds; speed becomes the mean over the folds.
+func mergeTools(sum, fold []*Tool) []*Tool {
+	if sum == nil {
+		return fold
+	}
+	n := float64(len(fold))
+	for i, t := range fold {
+		for g, tally := range t.Groups {
+			if sum[i].Groups[g] == nil {
+				sum[i].Groups[g] = &Tally{}
+			}
+			s := sum[i].Groups[g]
+			s.Total, s.Spam, s.Probable = s.Total+tally.Total, s.Spam+tally.Spam, s.Probable+tally.Probable
+		}
+		sum[i].PerCore += (t.PerCore - sum[i].PerCore) / n
+	}
+	return sum
 }
 
 func split(o Options) (*Report, error) {
@@ -65,29 +113,27 @@ func split(o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !o.Validate {
-		test, err := Load(o.DataDir, append(append([]string{}, TestSpam...), TestHam...)...)
-		if err != nil {
-			return nil, err
+	if o.Validate {
+		if len(train) < folds {
+			return nil, errNoMessages // a fold would be empty
 		}
-		return &Report{Train: train, Test: test, SpamGroups: TestSpam, HamGroups: TestHam}, nil
+		return &Report{Train: train, SpamGroups: TrainSpam, HamGroups: TrainHam}, nil
 	}
-	r := &Report{SpamGroups: TrainSpam, HamGroups: TrainHam}
-	r.Train, r.Test = HoldOut(train, 5)
-	if len(r.Test) == 0 {
-		return nil, errNoMessages
+	test, err := Load(o.DataDir, append(append([]string{}, TestSpam...), TestHam...)...)
+	if err != nil {
+		return nil, err
 	}
-	return r, nil
+	return &Report{Train: train, Test: test, SpamGroups: TestSpam, HamGroups: TestHam}, nil
 }
 
-// HoldOut splits msgs into every n-th message of each group (the held-out
-// part) and the rest, deterministically.
-func HoldOut(msgs []Message, n int) (rest, held []Message) {
+// Fold splits msgs into part k of n — every message of each group whose
+// index is k modulo n — and the rest, deterministically.
+func Fold(msgs []Message, n, k int) (rest, held []Message) {
 	seen := map[string]int{}
 	for _, m := range msgs {
 		i := seen[m.Group]
 		seen[m.Group]++
-		if i%n == n-1 {
+		if i%n == k {
 			held = append(held, m)
 		} else {
 			rest = append(rest, m)
