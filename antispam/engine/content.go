@@ -42,7 +42,9 @@ type content struct {
 
 // extractContent reads the text of every plain and HTML part that is not
 // an attachment. For a multipart/alternative with both, both are read: the
-// HTML part is where spam hides.
+// HTML part is where spam hides. A plain part that is an HTML document
+// (startsHTML) is read as HTML: the mail programs that sniff it show the
+// page, so its scripts and styles are not words of the text.
 func extractContent(msg *mimetree.Message) *content {
 	c := &content{}
 	// The pieces are joined once at the end: a builder grown piece by
@@ -55,10 +57,12 @@ func extractContent(msg *mimetree.Message) *content {
 		}
 		var piece string
 		switch o.MediaType {
-		case "text/plain":
+		case "text/plain", "text/html":
 			piece = o.Text()
-		case "text/html":
-			h := parseHTML(o.Text())
+			if o.MediaType == "text/plain" && !startsHTML(piece) {
+				break
+			}
+			h := parseHTML(piece)
 			piece = h.visible
 			c.links = append(c.links, h.links...)
 			c.hidden += h.hidden
@@ -77,6 +81,29 @@ func extractContent(msg *mimetree.Message) *content {
 	}
 	c.links = append(c.links, textLinks(c.text)...)
 	return c
+}
+
+// startsHTML reports whether a text opens as an HTML document: after
+// white space and comments, a doctype or an html, head or body tag. Spam
+// sent without a Content-Type (text/plain by RFC 2045 5.2) often is one.
+func startsHTML(s string) bool {
+	for {
+		s = strings.TrimLeft(s, " \t\r\n")
+		rest, ok := strings.CutPrefix(s, "<!--")
+		if !ok {
+			break
+		}
+		_, s, ok = strings.Cut(rest, "-->")
+		if !ok {
+			return false
+		}
+	}
+	for _, open := range []string{"<!doctype html", "<html", "<head", "<body"} {
+		if len(s) > len(open) && strings.EqualFold(s[:len(open)], open) && !tokenBytes[s[len(open)]] {
+			return true
+		}
+	}
+	return false
 }
 
 // headText is s cut to at most n bytes: at the last line break or space

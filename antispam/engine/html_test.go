@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mailgw/mailgw/mimetree"
 )
 
 func TestParseHTML(t *testing.T) {
@@ -105,4 +107,44 @@ func FuzzTextLinks(f *testing.F) {
 			t.Errorf("textLinks(%q) = %q, want %q", s, got, want)
 		}
 	})
+}
+
+func TestStartsHTML(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{"<HTML><BODY>hi</BODY></HTML>", true},
+		{"\r\n\r\n  <html>", true},
+		{"<!-- saved from url -->\n<head><title>x</title>", true},
+		{"<!DOCTYPE html PUBLIC \"-//W3C//DTD HTML 4.01//EN\">", true},
+		{"<body bgcolor=white>", true},
+		{"<!-- unterminated <html>", false},
+		{"Hello,\n<html> is a tag I like", false},
+		{"<htmlfoo>", false},
+		{"<b>bold</b>", false},
+		{"", false},
+	} {
+		if got := startsHTML(tc.text); got != tc.want {
+			t.Errorf("startsHTML(%q) = %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}
+
+// A body without a Content-Type is text/plain (RFC 2045 5.2), yet when it
+// is an HTML document its script is not text and its links are links.
+func TestPlainPartThatIsHTML(t *testing.T) {
+	raw := "Subject: hi\r\n\r\n<HTML>\r\n<HEAD><SCRIPT language=JavaScript>var char_escaped = unescape(x);</SCRIPT></HEAD>\r\n" +
+		"<BODY>Remember <a href=\"http://offer.example.com/\">me</a>?</BODY></HTML>\r\n"
+	c := extractContent(mimetree.Parse([]byte(raw), mimetree.Limits{}))
+	if strings.Contains(c.text, "escaped") || strings.Contains(c.text, "<BODY>") || !strings.Contains(c.text, "Remember") {
+		t.Errorf("text = %q", c.text)
+	}
+	if !slices.Contains(c.links, "http://offer.example.com/") {
+		t.Errorf("links = %q", c.links)
+	}
+	plain := extractContent(mimetree.Parse([]byte("Subject: hi\r\n\r\nThe <body> tag, with var x.\r\n"), mimetree.Limits{}))
+	if !strings.Contains(plain.text, "<body> tag, with var x") {
+		t.Errorf("a plain text that only mentions a tag changed: %q", plain.text)
+	}
 }

@@ -155,8 +155,44 @@ func messageTokens(msg *mimetree.Message, subject string, c *content) []string {
 	partTokens(t, msg)
 	linkTokens(t, c.links)
 	t.words("s:", subject)
-	t.words("", c.text)
+	t.textWords(c.text)
 	return t.out
+}
+
+// textWords adds the words of a text like words, and for each word in
+// capitals ("FREE", "ACT NOW") also the word marked "uc:": shouting is
+// evidence of its own, which lower-casing alone would lose.
+func (t *tokenSet) textWords(s string) {
+	eachWord(s, func(w string) bool {
+		t.key = appendLower(t.key[:0], w)
+		if !t.seen[string(t.key)] {
+			t.add(string(t.key))
+		}
+		if shouting(w) {
+			t.key = appendLower(append(t.key[:0], "uc:"...), w)
+			if !t.seen[string(t.key)] {
+				t.add(string(t.key))
+			}
+		}
+		return !t.full()
+	})
+}
+
+// minShout is how many capital letters, and no small one, make a word
+// shouted: "OK" and "TV" are not.
+const minShout = 3
+
+func shouting(w string) bool {
+	upper := 0
+	for _, r := range w {
+		switch {
+		case unicode.IsLower(r):
+			return false
+		case unicode.IsUpper(r):
+			upper++
+		}
+	}
+	return upper >= minShout
 }
 
 // headerTokens adds the names of the fields present and the values of

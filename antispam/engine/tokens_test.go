@@ -58,6 +58,18 @@ func FuzzWords(f *testing.F) {
 		if strings.Join(ts.out, "\x00") != strings.Join(want, "\x00") {
 			t.Fatalf("words(%q) = %q, want %q", s, ts.out, want)
 		}
+		// textWords adds the shouted words and changes nothing else.
+		text := newTokenSet()
+		text.textWords(s)
+		plain := slices.DeleteFunc(slices.Clone(text.out), func(w string) bool { return strings.HasPrefix(w, "uc:") })
+		if n := min(len(plain), len(want)); strings.Join(plain, "\x00") != strings.Join(referenceWords("", s)[:n], "\x00") {
+			t.Fatalf("textWords(%q) = %q, want the words %q", s, text.out, referenceWords("", s))
+		}
+		for _, w := range text.out {
+			if u, ok := strings.CutPrefix(w, "uc:"); ok && !slices.Contains(plain, u) {
+				t.Fatalf("textWords(%q): %q without its word", s, w)
+			}
+		}
 	})
 }
 
@@ -135,5 +147,24 @@ func TestListFieldsNotTokens(t *testing.T) {
 	}
 	if want := MessageTokens(mimetree.Parse([]byte(body), mimetree.Limits{})); !slices.Equal(viaList, append([]string{"h:received"}, want...)) {
 		t.Errorf("list message has list tokens:\n%q\nwant those of the message without the list's fields", viaList)
+	}
+}
+
+func TestShoutedWords(t *testing.T) {
+	got := MessageTokens(mimetree.Parse([]byte("Subject: x\r\n\r\nACT NOW: a FREE gift. OK, Free TV5 ÜBER U.S.A. 100%\r\n"), mimetree.Limits{}))
+	for _, tc := range []struct {
+		tok  string
+		want bool
+	}{
+		{"uc:act", true}, {"uc:now", true}, {"uc:free", true}, {"uc:über", true},
+		{"free", true}, {"act", true},
+		{"uc:ok", false},  // two capitals are an abbreviation, not shouting
+		{"uc:tv5", false}, // likewise
+		{"uc:gift", false},
+		{"uc:100", false},
+	} {
+		if slices.Contains(got, tc.tok) != tc.want {
+			t.Errorf("%q in tokens = %v, want %v (%q)", tc.tok, !tc.want, tc.want, got)
+		}
 	}
 }
