@@ -43,8 +43,8 @@ type content struct {
 // extractContent reads the text of every plain and HTML part that is not
 // an attachment. For a multipart/alternative with both, both are read: the
 // HTML part is where spam hides. A plain part that is an HTML document
-// (startsHTML) is read as HTML: the mail programs that sniff it show the
-// page, so its scripts and styles are not words of the text.
+// (startsHTML) is read as HTML too, as its sender meant it: its scripts
+// and styles are not words of its text, and its links are links.
 func extractContent(msg *mimetree.Message) *content {
 	c := &content{}
 	// The pieces are joined once at the end: a builder grown piece by

@@ -56,11 +56,16 @@ const (
 func (t *tokenSet) words(prefix, s string) {
 	eachWord(s, func(w string) bool {
 		t.key = appendLower(append(t.key[:0], prefix...), w)
-		if !t.seen[string(t.key)] { // no allocation for the lookup
-			t.add(string(t.key))
-		}
+		t.addKey()
 		return !t.full()
 	})
+}
+
+// addKey adds the token built in t.key.
+func (t *tokenSet) addKey() {
+	if !t.seen[string(t.key)] { // no allocation for the lookup
+		t.add(string(t.key))
+	}
 }
 
 // eachWord calls f with each word of s — a run of 2 to 24 letters,
@@ -165,14 +170,10 @@ func messageTokens(msg *mimetree.Message, subject string, c *content) []string {
 func (t *tokenSet) textWords(s string) {
 	eachWord(s, func(w string) bool {
 		t.key = appendLower(t.key[:0], w)
-		if !t.seen[string(t.key)] {
-			t.add(string(t.key))
-		}
+		t.addKey()
 		if shouting(w) {
 			t.key = appendLower(append(t.key[:0], "uc:"...), w)
-			if !t.seen[string(t.key)] {
-				t.add(string(t.key))
-			}
+			t.addKey()
 		}
 		return !t.full()
 	})

@@ -72,7 +72,7 @@ func main() {
 		os.Exit(1)
 	}
 	old, _ := os.ReadFile(*out)
-	doc := merge(string(old), sections, *count)
+	doc := merge(string(old), sections)
 	if err := os.WriteFile(*out, []byte(doc), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "report:", err)
 		os.Exit(1)
@@ -82,9 +82,9 @@ func main() {
 
 // merge puts the new sections into the document, keeping the sections
 // that were not run this time.
-func merge(old string, sections map[string]string, count int) string {
+func merge(old string, sections map[string]string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `make bench` (all sections), `make bench-av`, `make bench-milter`, `make bench-relay` or `make bench-accuracy`; median of %d runs per speed figure unless a section says otherwise.\n", count)
+	b.WriteString("# Benchmarks\n\nWritten by `make bench` (all sections), `make bench-av`, `make bench-milter`, `make bench-relay` or `make bench-accuracy`; each section says of how many runs its figures are the median, as the sections are written at different times.\n")
 	for _, name := range []string{"scan", "av", "milter", "relay", "accuracy"} {
 		text, ok := sections[name]
 		if !ok {
@@ -95,6 +95,12 @@ func merge(old string, sections map[string]string, count int) string {
 		}
 	}
 	return b.String()
+}
+
+// measured is a section's first line: when, where and over how many
+// runs (rounds) its figures were taken.
+func measured(count int) string {
+	return fmt.Sprintf("Measured on %s; median of %d runs.", machine(), count)
 }
 
 func between(s, start, end string) string {
@@ -295,7 +301,7 @@ func scanSection(count int, benchtime string) (string, error) {
 	}
 	peer, parse, scan := median(r["PeerGoMessage"].nsPerOp), median(r["Parse"].nsPerOp), median(r["Scan"].nsPerOp)
 	var b strings.Builder
-	fmt.Fprintf(&b, "## mailgw scan (`make bench`)\n\nMeasured on %s.\n\n", machine())
+	fmt.Fprintf(&b, "## mailgw scan (`make bench`)\n\n%s\n\n", measured(count))
 	b.WriteString("Input: 64 generated office-style messages of about 10 KB (text and HTML alternatives, one base64 PDF).\n")
 	b.WriteString("`Scan` is what `mailgw scan` does per message with the fake engines of internal/fake and the embedded default\n")
 	b.WriteString("configuration: parse once, split into group copies, anti-spam, filter, anti-virus, decide, render the result.\n")
@@ -329,7 +335,7 @@ func avSection(count int, benchtime string) (string, error) {
 		return "", err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "## Anti-virus engines (`make bench-av`)\n\nMeasured on %s.\n\n", machine())
+	fmt.Fprintf(&b, "## Anti-virus engines (`make bench-av`)\n\n%s\n\n", measured(count))
 	b.WriteString("16 attachments of 64 KB to 1 MB (document-like bytes), half of them inside zip archives; both engines load the same\n")
 	b.WriteString("3000 generated body signatures plus the test set, open the archives, find nothing. clamd is Debian's clamd, fed over\n")
 	b.WriteString("INSTREAM on its Unix socket by mailgw's client, one object at a time; the built-in engine runs in the benchmark process.\n\n")
@@ -358,7 +364,7 @@ func milterSection(count int) (string, error) {
 	}
 	cases := []string{"postfix", "rspamd", "null", "mailgw"}
 	var b strings.Builder
-	fmt.Fprintf(&b, "## mailgw-milter in Postfix (`make bench-milter`)\n\nMeasured on %s.\n\n", machine())
+	fmt.Fprintf(&b, "## mailgw-milter in Postfix (`make bench-milter`)\n\n%s\n\n", measured(count))
 	fmt.Fprintf(&b, "Postfix 3.7 from Debian on loopback, loaded by its smtp-source: %d messages per size over %d sessions, several\n",
 		benchproc.Messages, benchproc.Sessions)
 	fmt.Fprintf(&b, "messages per session, timed after %d messages that warm each case up; Postfix discards what it accepts, so the\n",

@@ -22,7 +22,7 @@ func relaySection(count int) (string, error) {
 	after := loadAverage()
 	cases := []string{"postfix", "rspamd", "mailgw"}
 	var b strings.Builder
-	fmt.Fprintf(&b, "## mailgw-relay (`make bench-relay`)\n\nMeasured on %s; load average (1, 5, 15 min) %s before, %s after.\n\n", machine(), before, after)
+	fmt.Fprintf(&b, "## mailgw-relay (`make bench-relay`)\n\n%s Load average (1, 5, 15 min) %s before, %s after.\n\n", measured(count), before, after)
 	fmt.Fprintf(&b, "smtp-source sends %d messages per size over %d sessions, several messages per session, to each relay in turn;\n",
 		benchproc.Messages, benchproc.Sessions)
 	fmt.Fprintf(&b, "every relay forwards to the same Go SMTP sink on loopback, and a case ends when the sink has all %d, so\n", benchproc.Messages)

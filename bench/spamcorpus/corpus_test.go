@@ -120,3 +120,28 @@ func TestFold(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeTools(t *testing.T) {
+	var sum []*Tool
+	for k, perCore := range []float64{100, 200, 600} {
+		fold := &Tool{Name: "x", PerCore: perCore}
+		fold.Count("spam-1", Spam)
+		fold.Count("easy-ham-1", Probable)
+		if k == 2 {
+			fold.Count("hard-ham-1", Ham)
+		}
+		sum = mergeTools(sum, []*Tool{fold}, k)
+	}
+	if got := sum[0].Group("spam-1"); got != (Tally{Total: 3, Spam: 3}) {
+		t.Errorf("spam-1 = %+v", got)
+	}
+	if got := sum[0].Group("easy-ham-1"); got != (Tally{Total: 3, Probable: 3}) {
+		t.Errorf("easy-ham-1 = %+v", got)
+	}
+	if got := sum[0].Group("hard-ham-1"); got != (Tally{Total: 1}) {
+		t.Errorf("hard-ham-1 = %+v", got)
+	}
+	if sum[0].PerCore != 300 {
+		t.Errorf("PerCore = %v, want the mean 300", sum[0].PerCore)
+	}
+}

@@ -59,7 +59,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.Tools = mergeTools(r.Tools, tools)
+		r.Tools = mergeTools(r.Tools, tools, k)
 	}
 	r.Test = r.Train
 	return r, nil
@@ -88,13 +88,13 @@ func runTools(ctx context.Context, o Options, train, test []Message, dir string)
 	return tools, nil
 }
 
-// mergeTools adds the tallies of one fold's tools to those of the earlier
-// folds; speed becomes the mean over the folds.
-func mergeTools(sum, fold []*Tool) []*Tool {
+// mergeTools adds the tallies of fold k's tools to those of the folds
+// before it; speed becomes the mean over the folds.
+func mergeTools(sum, fold []*Tool, k int) []*Tool {
 	if sum == nil {
 		return fold
 	}
-	n := float64(len(fold))
+	n := float64(k + 1)
 	for i, t := range fold {
 		for g, tally := range t.Groups {
 			if sum[i].Groups[g] == nil {
