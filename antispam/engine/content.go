@@ -55,20 +55,16 @@ func extractContent(msg *mimetree.Message) *content {
 		if o.Kind != mimetree.KindLeaf || o.Disposition == "attachment" || size > maxTextBytes {
 			continue
 		}
-		var piece string
-		switch o.MediaType {
-		case "text/plain", "text/html":
-			piece = o.Text()
-			if o.MediaType == "text/plain" && !startsHTML(piece) {
-				break
-			}
+		if o.MediaType != "text/plain" && o.MediaType != "text/html" {
+			continue
+		}
+		piece := o.Text()
+		if o.MediaType == "text/html" || startsHTML(piece) {
 			h := parseHTML(piece)
 			piece = h.visible
 			c.links = append(c.links, h.links...)
 			c.hidden += h.hidden
 			c.obfusc += h.obfuscation
-		default:
-			continue
 		}
 		piece = headText(piece, maxPartText)
 		pieces = append(pieces, piece)

@@ -36,6 +36,13 @@ func (t *Tally) Add(c Class) {
 	}
 }
 
+// AddTally adds the counts of another tally, as of another fold.
+func (t *Tally) AddTally(o Tally) {
+	t.Total += o.Total
+	t.Spam += o.Spam
+	t.Probable += o.Probable
+}
+
 // SpamRate is the share of the group called spam.
 func (t Tally) SpamRate() float64 { return share(t.Spam, t.Total) }
 

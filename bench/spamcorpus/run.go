@@ -22,8 +22,10 @@ type Options struct {
 
 // Report is the outcome of a run.
 type Report struct {
+	// Train and Test are the split. Under Validate, Test is nil: every
+	// message of Train was classified once, by the fold that held it.
 	Train, Test []Message
-	SpamGroups  []string // the spam and ham groups of Test
+	SpamGroups  []string // the spam and ham groups classified
 	HamGroups   []string
 	Tools       []*Tool // mailgw first
 }
@@ -61,7 +63,6 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		r.Tools = mergeTools(r.Tools, tools, k)
 	}
-	r.Test = r.Train
 	return r, nil
 }
 
@@ -100,8 +101,7 @@ func mergeTools(sum, fold []*Tool, k int) []*Tool {
 			if sum[i].Groups[g] == nil {
 				sum[i].Groups[g] = &Tally{}
 			}
-			s := sum[i].Groups[g]
-			s.Total, s.Spam, s.Probable = s.Total+tally.Total, s.Spam+tally.Spam, s.Probable+tally.Probable
+			sum[i].Groups[g].AddTally(*tally)
 		}
 		sum[i].PerCore += (t.PerCore - sum[i].PerCore) / n
 	}
